@@ -1,0 +1,1 @@
+"""Data stage: reading human recordings, gait events, normalised cycles and reference datasets."""

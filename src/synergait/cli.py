@@ -96,7 +96,7 @@ LowpassOption = Annotated[float, typer.Option("--lowpass", help="Zero-lag 4th-or
                                                                  "the forces first, Hz (0 = off).")]
 
 
-def _events(grf_file: Path, loads: Path | None, threshold: float, lowpass: float):  # noqa: ANN202
+def _events(grf_file: Path, loads: Path | None, threshold: float, lowpass: float):
     from synergait.data.events import detect_gait_events
     from synergait.data.io import read_trial
 
@@ -127,7 +127,8 @@ def data_cycles(path: Annotated[Path, typer.Argument(help="Recording to cut into
                 events_file: Annotated[Path | None, typer.Option("--events", help="GRF file for the events "
                                                                                   "(default: PATH itself).")] = None,
                 side: Annotated[str, typer.Option(help="right or left.")] = "right",
-                signals: Annotated[str | None, typer.Option(help="Comma-separated signal names (default: all).")] = None,
+                signals: Annotated[str | None, typer.Option(help="Comma-separated signal names "
+                                                                     "(default: all).")] = None,
                 loads: LoadsOption = None, threshold: ThresholdOption = 15.0, lowpass: LowpassOption = 0.0,
                 as_json: JsonFlag = False) -> None:
     """Cut a recording at heel strikes into cycles normalised to 0..100 % (101 samples) and export them."""

@@ -13,6 +13,7 @@ the cycle is flagged (``phase_source == "default"``).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,7 +84,7 @@ class GaitCycles:
 
     def to_frame(self) -> pd.DataFrame:
         """Long table: ``cycle, side, start_s, pct_gait_cycle, signal, unit, value``."""
-        n_cycles, n_pct, n_sig = self.values.shape
+        n_cycles, _, n_sig = self.values.shape
         cycle, pct, sig = np.meshgrid(np.arange(n_cycles), PERCENT, np.arange(n_sig), indexing="ij")
         return pd.DataFrame({
             "cycle": cycle.ravel(), "side": self.side, "start_s": self.start_s[cycle.ravel()],
@@ -133,7 +134,7 @@ def cut_cycles(trial: Trial, events: GaitEvents, side: str = "right", signals: S
     strikes = events.side(side).heel_strikes
     selected = trial.select(signals) if signals is not None else trial
     rows, starts, stops, bounds, sources = [], [], [], [], []
-    for start, stop in zip(strikes[:-1], strikes[1:], strict=True):
+    for start, stop in itertools.pairwise(strikes):
         if start < trial.time[0] - 1e-9 or stop > trial.time[-1] + 1e-9:
             continue
         times = start + PERCENT / 100.0 * (stop - start)

@@ -163,7 +163,8 @@ class ReferenceSet:
             table[column] = numeric
         for column in ("slope_deg", "pct_gait_cycle", "value"):
             if table[column].isna().any():
-                raise InputFileError(source, f"column '{column}' has {int(table[column].isna().sum())} missing value(s)")
+                n_missing = int(table[column].isna().sum())
+                raise InputFileError(source, f"column '{column}' has {n_missing} missing value(s)")
         for variable, unit in table[["variable", "unit"]].drop_duplicates().itertuples(index=False):
             try:
                 expected = variable_unit(str(variable))

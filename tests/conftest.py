@@ -1,0 +1,37 @@
+"""Shared fixtures: the real human data in ``../shared/data`` (override with ``SYNERGAIT_SHARED_DATA``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    path = Path(os.environ.get("SYNERGAIT_SHARED_DATA") or REPO.parent / "shared" / "data")
+    if not (path / "rajagopal2016_walk").is_dir():
+        pytest.fail(f"shared test data not found at {path}; set SYNERGAIT_SHARED_DATA", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return shared_data_dir()
+
+
+@pytest.fixture(scope="session")
+def rajagopal(shared_data: Path) -> Path:
+    return shared_data / "rajagopal2016_walk"
+
+
+@pytest.fixture(scope="session")
+def falisse_mat(shared_data: Path) -> Path:
+    return shared_data / "falisse2019_subject1" / "ExperimentalData.mat"
+
+
+@pytest.fixture(scope="session")
+def gait2354(shared_data: Path) -> Path:
+    return shared_data / "opensim_gait2354_subject01"

@@ -1,0 +1,91 @@
+"""The ``synergait`` command as a user runs it: one JSON object with --json, exit 2 with one line on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "synergait.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=300)
+
+
+def run_json(*args: str | Path) -> dict:
+    result = run(*args, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # exactly one JSON document
+
+
+def test_help_on_every_subcommand() -> None:
+    for command in ([], ["data"], ["data", "info"], ["data", "events"], ["data", "cycles"], ["data", "fetch"],
+                    ["data", "reference"], ["demo"], ["version"]):
+        result = run(*command, "--help")
+        assert result.returncode == 0, (command, result.stderr)
+        assert "Usage" in result.stdout
+
+
+def test_data_events_json(rajagopal: Path) -> None:
+    events = run_json("data", "events", rajagopal / "grf_walk.mot")
+    assert events["right"]["heel_strikes"] == pytest.approx([0.263, 1.407])
+    assert events["right"]["toe_offs"] == pytest.approx([1.0295, 2.174])
+    assert events["left"]["heel_strikes"] == pytest.approx([0.8315])
+    assert events["left"]["toe_offs"] == pytest.approx([1.5955])
+
+
+def test_data_info_json(rajagopal: Path) -> None:
+    info = run_json("data", "info", rajagopal / "markers_walk.trc")
+    assert info["rate_hz"] == pytest.approx(100.0)
+    assert info["n_signals"] == 123
+    assert info["signals"][0] == {"name": "R.Shoulder_x", "unit": "m"}
+
+
+def test_data_cycles_exports_csv(rajagopal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cycles.csv"
+    result = run_json("data", "cycles", rajagopal / "electromyography.sto", "--events", rajagopal / "grf_walk.mot",
+                      "--signals", "soleus,tibialis_anterior", "--out", out)
+    assert result["n_cycles"] == 1
+    table = pd.read_csv(out)
+    assert len(table) == 2 * 101
+    assert table["pct_gait_cycle"].max() == 100
+
+
+def test_data_fetch_and_reference(rajagopal: Path, shared_data: Path) -> None:
+    fetched = run_json("data", "fetch", "rajagopal2016", "--from", shared_data)
+    assert fetched["verified_sha256"] and Path(fetched["path"]) == rajagopal
+    reference = run_json("data", "reference", "falisse2019", "--from", shared_data)
+    assert "knee_angle" in reference["variables"] and reference["subjects"] == ["subject1"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("", "empty file"),
+    ("h\nendheader\ntime\tx\n0\t1\n0\t1\n", "repeated time"),
+])
+def test_bad_input_exit_2_one_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.sto"
+    path.write_text(content)
+    result = run("data", "info", path, "--json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and message in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_grf_without_vertical_component_exit_2(rajagopal: Path, tmp_path: Path) -> None:
+    path = tmp_path / "emg_only.sto"
+    path.write_text((rajagopal / "electromyography.sto").read_text())
+    result = run("data", "events", path)
+    assert result.returncode == 2 and "no vertical ground-force column" in result.stderr
+
+
+def test_demo_runs_on_shared_data(shared_data: Path, tmp_path: Path) -> None:
+    result = run_json("demo", "--out", tmp_path / "demo", "--from", shared_data)
+    assert (tmp_path / "demo" / "report.html").stat().st_size > 300
+    assert (tmp_path / "demo" / "human_cycles.png").stat().st_size > 20_000
+    assert result["events"]["right"]["heel_strikes"] == pytest.approx([0.263, 1.407])

@@ -1,0 +1,225 @@
+"""`Musculoskeleton`: one compiled body model plus the index arrays and accessors synergait reads it through.
+
+Every accessor is vectorised over precomputed indices (no name look-ups per step). Units are SI; angles in
+radians with the OpenSim coordinate signs (see :mod:`synergait.model.catalog`).
+
+Muscle state follows MuJoCo's muscle model (rigid tendon): the normalised fibre length is
+``range0 + (L - L_min) / L0`` with ``L0 = (L_max - L_min) / (range1 - range0)`` (optimal fibre lengths), the
+normalised fibre velocity is ``dL/dt / (L0 * vmax)``, and the normalised force is the tensile force over the
+peak isometric force.
+"""
+
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+
+from synergait.model.build import DEFAULT_TIMESTEP_S, build_model, place_terrain, tile_geom_ids
+from synergait.model.catalog import DEFAULT_MODEL, OPENSIM_TO_MUJOCO, BodyModelInfo, mirror_name, model_info
+from synergait.model.pose import GaitPose
+from synergait.model.terrain import Terrain, flat_terrain
+
+class Musculoskeleton:
+    """A body model with terrain, its MjData, and fast accessors."""
+
+    def __init__(self, name: str = DEFAULT_MODEL, *, timestep_s: float = DEFAULT_TIMESTEP_S) -> None:
+        self.info: BodyModelInfo = model_info(name)
+        self.model = build_model(name, timestep_s=timestep_s)
+        self.data = mujoco.MjData(self.model)
+        m = self.model
+        self.muscle_names: tuple[str, ...] = tuple(m.actuator(i).name for i in range(m.nu))
+        self.joint_names: tuple[str, ...] = tuple(m.joint(i).name for i in range(m.njnt))
+        self.n_muscles = m.nu
+        self.right_leg = self.muscle_indices(self.info.right_leg_muscles)
+        self.left_leg = self.muscle_indices(self.info.left_leg_muscles)
+        self.trunk = self.muscle_indices(self.info.trunk_muscles)
+        self.muscle_mirror = self.muscle_indices([mirror_name(n) for n in self.muscle_names])
+        free = m.joint(self.info.free_joint)
+        self._root_body = int(free.bodyid[0])
+        self.mass_kg = float(m.body_subtreemass[self._root_body])
+        self.body_weight_n = self.mass_kg * float(np.linalg.norm(m.opt.gravity))
+        self._pelvis = m.body(self.info.pelvis_body).id
+        self._head = m.body(self.info.head_body).id
+        self._feet = np.array([m.body(self.info.right_foot_bodies[0]).id, m.body(self.info.left_foot_bodies[0]).id])
+        foot_bodies = {side: {m.body(b).id for b in bodies}
+                       for side, bodies in (("right", self.info.right_foot_bodies), ("left", self.info.left_foot_bodies))}
+        # geom id -> 0 (right foot), 1 (left foot), -1 (other body part), for contact sorting
+        self._geom_side = np.full(m.ngeom, -1, dtype=np.int64)
+        for side_index, side in enumerate(("right", "left")):
+            for g in range(m.ngeom):
+                if m.geom_bodyid[g] in foot_bodies[side]:
+                    self._geom_side[g] = side_index
+        self._tiles = np.zeros(m.ngeom, dtype=bool)
+        self._tiles[tile_geom_ids(m)] = True
+        self._sagittal_qpos = np.array([m.jnt_qposadr[m.joint(j).id] for j in self.info.sagittal_joints.values()])
+        self._sagittal_dof = np.array([m.jnt_dofadr[m.joint(j).id] for j in self.info.sagittal_joints.values()])
+        self._lumbar_qpos = (m.jnt_qposadr[m.joint(self.info.lumbar_extension_joint).id]
+                             if self.info.lumbar_extension_joint else None)
+        self._knee_qpos = np.array([m.jnt_qposadr[m.joint(f"knee_angle_{s}").id] for s in ("r", "l")])
+        # Muscle normalisation constants (MuJoCo muscle gain parameters)
+        gain = m.actuator_gainprm[:, :9]
+        lengthrange = m.actuator_lengthrange
+        self._optimal_length = (lengthrange[:, 1] - lengthrange[:, 0]) / (gain[:, 1] - gain[:, 0])
+        self._length_min = lengthrange[:, 0]
+        self._range0 = gain[:, 0]
+        self._vmax = gain[:, 6]
+        self._peak_force = gain[:, 2]
+        self._coupled = self._knee_couplings()
+        self.terrain: Terrain = flat_terrain(m.nmocap)
+
+    # --- indices ---------------------------------------------------------------------------------------------
+    def muscle_indices(self, names: list[str] | tuple[str, ...]) -> np.ndarray:
+        index = {n: i for i, n in enumerate(self.muscle_names)}
+        missing = [n for n in names if n not in index]
+        if missing:
+            raise KeyError(f"muscles not in model {self.info.name}: {', '.join(missing)}")
+        return np.array([index[n] for n in names], dtype=np.int64)
+
+    def _knee_couplings(self) -> list[tuple[int, int, int, int, np.ndarray]]:
+        """(qpos of dependent joint, its dof, qpos of driving joint, its dof, polynomial coefficients)."""
+        m = self.model
+        couplings = []
+        for i in range(m.neq):
+            if m.eq_type[i] != mujoco.mjtEq.mjEQ_JOINT or m.eq_obj2id[i] < 0:
+                continue
+            dependent, driver = m.eq_obj1id[i], m.eq_obj2id[i]
+            couplings.append((m.jnt_qposadr[dependent], m.jnt_dofadr[dependent], m.jnt_qposadr[driver],
+                              m.jnt_dofadr[driver], m.eq_data[i, :5].copy()))
+        return couplings
+
+    # --- state setting -------------------------------------------------------------------------------------
+    def set_terrain(self, terrain: Terrain) -> None:
+        self.terrain = terrain
+        place_terrain(self.model, self.data, terrain)
+
+    def set_pose(self, pose: GaitPose, *, forward_m: float = 0.0, ground_height_m: float = 0.0,
+                 clearance_m: float = 0.002) -> None:
+        """Put the model in ``pose`` at ``forward_m`` along the walking axis, lowest foot ``clearance_m`` above
+        ``ground_height_m``; activations are reset to zero."""
+        m, d = self.model, self.data
+        mujoco.mj_resetData(m, d)
+        place_terrain(m, d, self.terrain)  # mj_resetData puts the mocap tiles back at their defaults
+        for joint, angle in pose.joint_angles.items():
+            d.qpos[m.jnt_qposadr[m.joint(joint).id]] = angle
+        for joint, velocity in pose.joint_velocities.items():
+            d.qvel[m.jnt_dofadr[m.joint(joint).id]] = velocity
+        self.apply_knee_couplings()
+        root = m.joint(self.info.free_joint)
+        qadr, vadr = int(root.qposadr[0]), int(root.dofadr[0])
+        d.qpos[qadr : qadr + 3] = [0.0, -forward_m, 1.5]
+        d.qpos[qadr + 3 : qadr + 7] = pose.pelvis_quat
+        d.qvel[vadr : vadr + 3] = pose.pelvis_linear_velocity
+        rotation = np.empty(9)
+        mujoco.mju_quat2Mat(rotation, np.asarray(pose.pelvis_quat, dtype=float))
+        d.qvel[vadr + 3 : vadr + 6] = rotation.reshape(3, 3).T @ np.asarray(pose.pelvis_angular_velocity)
+        mujoco.mj_kinematics(m, d)
+        lowest = self.lowest_foot_point()
+        d.qpos[qadr + 2] += ground_height_m + clearance_m - lowest
+        mujoco.mj_forward(m, d)
+
+    def apply_knee_couplings(self) -> None:
+        """Set the knee's polynomial-coupled joints (positions and velocities) from ``knee_angle_*``."""
+        qpos, qvel, qpos0 = self.data.qpos, self.data.qvel, self.model.qpos0
+        for dep_q, dep_v, drv_q, drv_v, c in self._coupled:
+            x = qpos[drv_q] - qpos0[drv_q]
+            qpos[dep_q] = qpos0[dep_q] + c[0] + x * (c[1] + x * (c[2] + x * (c[3] + x * c[4])))
+            qvel[dep_v] = qvel[drv_v] * (c[1] + x * (2 * c[2] + x * (3 * c[3] + x * 4 * c[4])))
+
+    def lowest_foot_point(self) -> float:
+        """Height (m) of the lowest point of the feet's collision geoms (capsules, spheres, boxes, ellipsoids)."""
+        m, d = self.model, self.data
+        lowest = np.inf
+        for g in np.flatnonzero(self._geom_side >= 0):
+            if not m.geom_contype[g]:
+                continue
+            size, axes, z = m.geom_size[g], d.geom_xmat[g].reshape(3, 3), d.geom_xpos[g, 2]
+            kind = m.geom_type[g]
+            if kind == mujoco.mjtGeom.mjGEOM_CAPSULE:
+                depth = size[0] + abs(axes[2, 2]) * size[1]
+            elif kind == mujoco.mjtGeom.mjGEOM_SPHERE:
+                depth = size[0]
+            elif kind in (mujoco.mjtGeom.mjGEOM_BOX, mujoco.mjtGeom.mjGEOM_ELLIPSOID):
+                depth = float(np.abs(axes[2, :]) @ size[:3])
+            else:
+                depth = float(m.geom_rbound[g])
+            lowest = min(lowest, z - depth)
+        return float(lowest)
+
+    # --- reading ------------------------------------------------------------------------------------------
+    @property
+    def time_s(self) -> float:
+        return float(self.data.time)
+
+    def sagittal_angles(self) -> np.ndarray:
+        """Hip flexion, knee flexion, ankle dorsiflexion, right then left, rad, shape ``(6,)``."""
+        return self.data.qpos[self._sagittal_qpos]
+
+    def sagittal_velocities(self) -> np.ndarray:
+        return self.data.qvel[self._sagittal_dof]
+
+    def knee_angles(self) -> np.ndarray:
+        """Right and left knee flexion, rad (negative = hyperextension)."""
+        return self.data.qpos[self._knee_qpos]
+
+    def lumbar_extension(self) -> float:
+        return float(self.data.qpos[self._lumbar_qpos]) if self._lumbar_qpos is not None else 0.0
+
+    def pelvis_position(self) -> np.ndarray:
+        return self.data.xpos[self._pelvis]
+
+    def feet_position(self) -> np.ndarray:
+        """Right and left calcaneus origins, world frame, m, shape ``(2, 3)``."""
+        return self.data.xpos[self._feet]
+
+    def feet_relative_to_pelvis(self) -> np.ndarray:
+        return self.data.xpos[self._feet] - self.data.xpos[self._pelvis]
+
+    def com_velocity(self) -> np.ndarray:
+        """Whole-body centre-of-mass velocity, world frame, m/s."""
+        mujoco.mj_subtreeVel(self.model, self.data)
+        return self.data.subtree_linvel[self._root_body].copy()
+
+    def com_position(self) -> np.ndarray:
+        return self.data.subtree_com[self._root_body].copy()
+
+    def head_quaternion(self) -> np.ndarray:
+        return self.data.xquat[self._head]
+
+    def head_angular_velocity(self) -> np.ndarray:
+        """Head angular velocity (rad/s) in the OpenSim-aligned world axes: x forward (roll), y up (yaw),
+        z right (pitch) — the axes of the paper's (0.60, 0.65, 1.40) rad/s scales."""
+        return OPENSIM_TO_MUJOCO.T @ self.data.cvel[self._head, :3]
+
+    def foot_forces(self) -> np.ndarray:
+        """Ground reaction force on each foot (right, left) from terrain contacts, world frame, N, ``(2, 3)``."""
+        m, d = self.model, self.data
+        forces = np.zeros((2, 3))
+        wrench = np.empty(6)
+        for i in range(d.ncon):
+            contact = d.contact[i]
+            g1, g2 = contact.geom1, contact.geom2
+            if self._tiles[g1] and self._geom_side[g2] >= 0:
+                side, sign = self._geom_side[g2], 1.0  # force on geom2 (the foot) is +f in MuJoCo's convention
+            elif self._tiles[g2] and self._geom_side[g1] >= 0:
+                side, sign = self._geom_side[g1], -1.0
+            else:
+                continue
+            mujoco.mj_contactForce(m, d, i, wrench)
+            forces[side] += sign * contact.frame.reshape(3, 3).T @ wrench[:3]
+        return forces
+
+    def non_foot_ground_contact(self) -> bool:
+        """True when any body part other than the feet touches the terrain."""
+        d = self.data
+        if d.ncon == 0:
+            return False
+        g1, g2 = d.contact.geom1[: d.ncon], d.contact.geom2[: d.ncon]
+        return bool(np.any((self._tiles[g1] & (self._geom_side[g2] < 0)) | (self._tiles[g2] & (self._geom_side[g1] < 0))))
+
+    def muscle_state(self) -> np.ndarray:
+        """Normalised fibre length, fibre velocity, force, excitation and activation, shape ``(5, n_muscles)``."""
+        d = self.data
+        length = self._range0 + (d.actuator_length - self._length_min) / self._optimal_length
+        velocity = d.actuator_velocity / (self._optimal_length * self._vmax)
+        force = -d.actuator_force / self._peak_force
+        return np.stack([length, velocity, force, d.ctrl, d.act])

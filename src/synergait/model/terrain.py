@@ -12,6 +12,7 @@ the model is compiled once. ``TerrainPool`` addresses 10,000 terrains by index, 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ class Terrain:
     def n_tiles(self) -> int:
         return int(self.pitches_rad.size)
 
+    @functools.cached_property
     def tile_edges(self) -> np.ndarray:
         """Back edge of each tile's top surface and the front edge of the last: ``(n_tiles + 1, 2)`` as
         (forward distance, height) in metres."""
@@ -49,12 +51,12 @@ class Terrain:
 
     def height_at(self, forward_m: np.ndarray | float) -> np.ndarray:
         """Surface height (m) at forward distance(s) from the origin (m)."""
-        edges = self.tile_edges()
+        edges = self.tile_edges
         return np.interp(forward_m, edges[:, 0], edges[:, 1])
 
     def tile_poses(self) -> tuple[np.ndarray, np.ndarray]:
         """Box centres ``(n_tiles, 3)`` and quaternions ``(n_tiles, 4)`` (w, x, y, z) in the MuJoCo world frame."""
-        edges = self.tile_edges()
+        edges = self.tile_edges
         middle = (edges[:-1] + edges[1:]) / 2
         normal = np.column_stack([-np.sin(self.pitches_rad), np.cos(self.pitches_rad)])  # (forward, up)
         centre_2d = middle - TILE_THICKNESS_M / 2 * normal

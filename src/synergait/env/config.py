@@ -1,0 +1,83 @@
+"""Configuration of the walking environment: every constant of the paper's environment and reward.
+
+Defaults are the paper's (SPEC "The paper's method, as numbers"). The paper does not publish its reward
+*weights*; synergait's defaults below are documented choices, signed as they enter the sum.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from synergait.errors import InputFileError
+
+#: The paper's deterministic speed curriculum, one value per episode, repeating.
+PAPER_SPEED_CURRICULUM = tuple(round(0.7 + 0.1 * i, 1) for i in range(10)) + tuple(
+    round(1.6 - 0.1 * i, 1) for i in range(10))
+
+
+class RewardConfig(BaseModel):
+    """R = w_vel R_vel + w_effort R_effort + w_rom R_rom + w_fall R_fall (weights carry their sign)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    w_vel: float = 1.0
+    w_effort: float = -0.02
+    w_rom: float = -1.0
+    w_fall: float = -10.0
+    c: float = 0.06
+    delta_m_s: float = 0.05
+    sigma_vx_m_s: float = 0.07
+    sigma_vz_m_s: float = 0.10
+    sigma_omega_rad_s: tuple[float, float, float] = (0.60, 0.65, 1.40)
+    lumbar_min_deg: float = -20.0
+    lumbar_max_deg: float = 10.0
+
+
+class WalkConfig(BaseModel):
+    """The predictive walking environment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str = "myolegs_abdomen"
+    control_hz: float = 40.0
+    timestep_s: float = 0.0025
+    episode_steps: int = Field(1000, gt=0)
+    speed_curriculum: tuple[float, ...] = PAPER_SPEED_CURRICULUM
+    #: Fixed-condition mode (evaluation): constant target speed (m/s) and slope (degrees) instead of the
+    #: curriculum and random terrain.
+    fixed_speed_m_s: float | None = None
+    fixed_slope_deg: float | None = None
+    terrain_pool_size: int = Field(10_000, gt=0)
+    terrain_seed: int = 0
+    max_pitch_deg: float = 6.0
+    #: Standard deviations of the seeded perturbation of the initial pose (rad, rad/s).
+    init_angle_noise_rad: float = 0.02
+    init_velocity_noise_rad_s: float = 0.05
+    #: Fall: pelvis lower than this above the terrain beneath it (m), or any non-foot body part on the ground.
+    fall_pelvis_height_m: float = 0.6
+    fall_on_body_contact: bool = True
+    #: Vertical GRF above which a foot counts as loaded (heel strike in simulation), N.
+    heel_strike_threshold_n: float = 15.0
+    reward: RewardConfig = RewardConfig()
+
+    @property
+    def substeps(self) -> int:
+        """Physics steps per control step (the control period must be a whole number of timesteps)."""
+        ratio = 1.0 / (self.control_hz * self.timestep_s)
+        if abs(ratio - round(ratio)) > 1e-9:
+            raise ValueError(f"control period 1/{self.control_hz} s is not a multiple of timestep {self.timestep_s} s")
+        return round(ratio)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> WalkConfig:
+        try:
+            raw = yaml.safe_load(Path(path).read_text()) or {}
+            return cls.model_validate(raw.get("env", raw))
+        except (OSError, yaml.YAMLError) as exc:
+            raise InputFileError(path, f"cannot read YAML ({exc})") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise InputFileError(path, f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None

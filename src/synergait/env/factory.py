@@ -1,0 +1,52 @@
+"""Assemble a walker: the base environment plus the wrappers of a controller."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import gymnasium as gym
+
+from synergait.env.config import WalkConfig
+from synergait.env.walk import WalkEnv
+from synergait.env.wrappers import PhaseMirroring, SynergyAction
+from synergait.errors import ParameterError
+from synergait.synergy.basis import SynergyBasis
+
+Controller = Literal["independent", "synergy"]
+DEFAULT_BASIS_ASSET = "default_basis.npz"
+
+
+def default_basis() -> SynergyBasis:
+    """The synergy basis shipped with synergait (right leg, from the Rajagopal 2016 trial)."""
+    asset = resources.files("synergait.assets").joinpath(DEFAULT_BASIS_ASSET)
+    if not asset.is_file():
+        raise ParameterError("basis", "no default synergy basis is shipped yet; pass --basis FILE "
+                                      "(make one with `synergait synergy extract`)")
+    with resources.as_file(asset) as path:
+        return SynergyBasis.load(path)
+
+
+def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | str | Path | None = None,
+                  mirroring: bool | None = None, config: WalkConfig | None = None) -> gym.Env:
+    """A walking environment for ``controller``.
+
+    Args:
+        controller: ``"independent"`` (one action per muscle) or ``"synergy"`` (k per leg + trunk muscles).
+        basis: right-leg SynergyBasis (or a file); the left leg uses its mirror. Default: the shipped basis.
+        mirroring: phase-based mirroring; default on for the synergy controller, off for the independent one.
+        config: environment configuration (default: the paper's).
+    """
+    if controller not in ("independent", "synergy"):
+        raise ParameterError("controller", f"must be 'independent' or 'synergy', got '{controller}'")
+    env: gym.Env = WalkEnv(config)
+    if controller == "synergy":
+        if basis is None:
+            basis = default_basis()
+        elif not isinstance(basis, SynergyBasis):
+            basis = SynergyBasis.load(basis)
+        env = SynergyAction(env, basis)
+    if mirroring if mirroring is not None else controller == "synergy":
+        env = PhaseMirroring(env)
+    return env

@@ -1,0 +1,230 @@
+"""`WalkEnv`: the paper's predictive walking task on a MuJoCo musculoskeletal model (Gymnasium API).
+
+* Control at ``control_hz`` (40 Hz): each step holds the muscle excitations for ``substeps`` physics steps
+  (0.0025 s x 10 by default).
+* Action: one excitation per muscle in [0, 1], in the model's actuator order (``muscle_names``). Other action
+  representations (synergies, mirroring) are wrappers in :mod:`synergait.env.wrappers`.
+* Observation (float32), in this order: muscle fibre lengths, fibre velocities, forces, excitations, activations
+  (each ``n_muscles``, normalised, see :class:`~synergait.model.body.Musculoskeleton`); head orientation
+  quaternion (4); head angular velocity (3, rad/s, x fwd / y up / z right); right and left foot position relative
+  to the pelvis (6, m, world frame); joint positions with the global translation zeroed (``nq``); joint
+  velocities (``nv``); right and left foot GRF in body weights (6, world frame); centre-of-mass velocity (3, m/s,
+  world frame); target speed (1, m/s).
+* Episode: ``episode_steps`` (1000 = 25 s) unless the walker falls: pelvis lower than ``fall_pelvis_height_m``
+  above the terrain, or (by default) any body part other than the feet touching the ground. NaN or unstable
+  physics also ends the episode, with ``info["termination"]`` saying why; the env never raises for it.
+* Each reset takes the next target speed of the deterministic curriculum and a terrain from the pool (index
+  drawn from the env's seeded generator), or the fixed condition in evaluation mode.
+* ``info`` holds every reward term, the target speed, the terrain label, and ``heel_strike`` ("right", "left"
+  or None) detected from the feet's vertical GRF crossing ``heel_strike_threshold_n`` upwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+
+from synergait.env.config import WalkConfig
+from synergait.env.reward import walk_reward
+from synergait.model.body import Musculoskeleton
+from synergait.model.catalog import FORWARD, RIGHT, mirror_name
+from synergait.model.pose import GaitPose
+from synergait.model.terrain import Terrain, TerrainPool, flat_terrain, slope_terrain
+
+_UNSTABLE_WARNINGS = (mujoco.mjtWarning.mjWARN_BADQACC, mujoco.mjtWarning.mjWARN_BADQVEL,
+                      mujoco.mjtWarning.mjWARN_BADQPOS)
+_UNSTABLE_INDEX = np.array([int(w) for w in _UNSTABLE_WARNINGS])
+
+
+class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
+    """Muscle-driven 3D walking with the paper's observation, reward and curriculum."""
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, config: WalkConfig | None = None, pose: GaitPose | None = None) -> None:
+        self.config = config or WalkConfig()
+        self.body = Musculoskeleton(self.config.model, timestep_s=self.config.timestep_s)
+        self.pose = pose or GaitPose.load()
+        self.substeps = self.config.substeps
+        self.control_period_s = self.substeps * self.config.timestep_s
+        self.muscle_names = self.body.muscle_names
+        self.n_muscles = self.body.n_muscles
+        self.terrains = TerrainPool(self.config.terrain_pool_size, self.config.terrain_seed,
+                                    self.config.max_pitch_deg, n_tiles=self.body.model.nmocap)
+        self.action_space = gym.spaces.Box(0.0, 1.0, (self.n_muscles,), dtype=np.float32)
+        self._obs_perm, self._obs_sign, self.observation_labels = self._observation_layout()
+        size = self._obs_perm.size
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (size,), dtype=np.float32)
+        self.episode_index = -1
+        self.target_speed = self.config.fixed_speed_m_s or self.config.speed_curriculum[0]
+        self.terrain: Terrain = flat_terrain(self.body.model.nmocap)
+        self._steps = 0
+        self._loaded = np.zeros(2, dtype=bool)
+        self._last_obs = np.zeros(size, dtype=np.float32)
+        self._root_qpos = int(self.body.model.joint(self.body.info.free_joint).qposadr[0])
+
+    # --- observation layout and mirroring ----------------------------------------------------------------------
+    def _observation_layout(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Observation labels and the permutation/sign that mirror an observation left <-> right."""
+        m, info = self.body.model, self.body.info
+        labels: list[str] = []
+        perm: list[int] = []
+        sign: list[float] = []
+
+        def block(names: list[str], mirror_names: list[str], signs: list[float]) -> None:
+            offset = len(labels)
+            index = {n: i for i, n in enumerate(names)}
+            labels.extend(names)
+            perm.extend(offset + index[n] for n in mirror_names)
+            sign.extend(signs)
+
+        muscles = list(self.muscle_names)
+        for quantity in ("fibre_length", "fibre_velocity", "force", "excitation", "activation"):
+            names = [f"{quantity}:{n}" for n in muscles]
+            block(names, [f"{quantity}:{mirror_name(n)}" for n in muscles], [1.0] * len(muscles))
+        # Reflection through the sagittal plane (MuJoCo x -> -x): quaternion (w, x, y, z) -> (w, x, -y, -z).
+        block([f"head_quat:{c}" for c in "wxyz"], [f"head_quat:{c}" for c in "wxyz"], [1, 1, -1, -1])
+        # Angular velocity in (fwd, up, right) axes is a pseudo-vector: roll and yaw flip, pitch stays.
+        block([f"head_angvel:{c}" for c in "xyz"], [f"head_angvel:{c}" for c in "xyz"], [-1, -1, 1])
+        feet = [f"foot_rel_pelvis:{s}:{c}" for s in ("r", "l") for c in "xyz"]
+        block(feet, [f"foot_rel_pelvis:{'l' if s == 'r' else 'r'}:{c}" for s in ("r", "l") for c in "xyz"],
+              [-1, 1, 1] * 2)
+        qpos_names, qpos_mirror, qpos_sign = [], [], []
+        for j in range(m.njnt):
+            name = m.joint(j).name
+            if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE:
+                parts = ["x", "y", "z", "qw", "qx", "qy", "qz"]
+                qpos_names += [f"qpos:{name}:{p}" for p in parts]
+                qpos_mirror += [f"qpos:{name}:{p}" for p in parts]
+                qpos_sign += [-1, 1, 1, 1, 1, -1, -1]
+            else:
+                qpos_names.append(f"qpos:{name}")
+                qpos_mirror.append(f"qpos:{mirror_name(name)}")
+                qpos_sign.append(-1.0 if name in info.midline_lateral_joints else 1.0)
+        block(qpos_names, qpos_mirror, qpos_sign)
+        qvel_names, qvel_mirror, qvel_sign = [], [], []
+        for j in range(m.njnt):
+            name = m.joint(j).name
+            if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE:
+                parts = ["vx", "vy", "vz", "wx", "wy", "wz"]
+                qvel_names += [f"qvel:{name}:{p}" for p in parts]
+                qvel_mirror += [f"qvel:{name}:{p}" for p in parts]
+                qvel_sign += [-1, 1, 1, 1, -1, -1]
+            else:
+                qvel_names.append(f"qvel:{name}")
+                qvel_mirror.append(f"qvel:{mirror_name(name)}")
+                qvel_sign.append(-1.0 if name in info.midline_lateral_joints else 1.0)
+        block(qvel_names, qvel_mirror, qvel_sign)
+        grf = [f"grf_bw:{s}:{c}" for s in ("r", "l") for c in "xyz"]
+        block(grf, [f"grf_bw:{'l' if s == 'r' else 'r'}:{c}" for s in ("r", "l") for c in "xyz"], [-1, 1, 1] * 2)
+        block([f"com_vel:{c}" for c in "xyz"], [f"com_vel:{c}" for c in "xyz"], [-1, 1, 1])
+        block(["target_speed"], ["target_speed"], [1.0])
+        return np.array(perm), np.array(sign, dtype=np.float32), labels
+
+    def mirror_observation(self, observation: np.ndarray) -> np.ndarray:
+        """The observation of the left/right mirror-image state."""
+        return observation[..., self._obs_perm] * self._obs_sign
+
+    def mirror_action(self, action: np.ndarray) -> np.ndarray:
+        """Muscle excitations with the legs (and paired trunk muscles) swapped."""
+        return action[..., self.body.muscle_mirror]
+
+    # --- Gymnasium API -----------------------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None,
+              ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        options = options or {}
+        config = self.config
+        # A seed restarts everything stochastic or sequential, the curriculum included (reproducible episodes).
+        self.episode_index = 0 if seed is not None else self.episode_index + 1
+        if config.fixed_speed_m_s is not None or config.fixed_slope_deg is not None:
+            self.target_speed = config.fixed_speed_m_s or self.pose.forward_speed_m_s
+            self.terrain = slope_terrain(config.fixed_slope_deg or 0.0, self.body.model.nmocap)
+        else:
+            curriculum = config.speed_curriculum
+            self.target_speed = float(curriculum[self.episode_index % len(curriculum)])
+            self.terrain = self.terrains[int(options.get("terrain_index", self.np_random.integers(len(self.terrains))))]
+        self.target_speed = float(options.get("target_speed", self.target_speed))
+        self.body.set_terrain(self.terrain)
+        self.body.set_pose(self._perturbed_pose(self.pose))
+        self._steps = 0
+        self._loaded = self.body.foot_forces()[:, 2] > config.heel_strike_threshold_n
+        observation = self._observation()
+        self._last_obs = observation
+        return observation, {"target_speed": self.target_speed, "terrain": self.terrain.label,
+                             "episode": self.episode_index}
+
+    def _perturbed_pose(self, pose: GaitPose) -> GaitPose:
+        rng, config = self.np_random, self.config
+        angles = {j: v + rng.normal(0.0, config.init_angle_noise_rad) for j, v in pose.joint_angles.items()}
+        velocities = {j: v + rng.normal(0.0, config.init_velocity_noise_rad_s)
+                      for j, v in pose.joint_velocities.items()}
+        return GaitPose(angles, velocities, pose.pelvis_quat, pose.pelvis_linear_velocity,
+                        pose.pelvis_angular_velocity, pose.pelvis_height_m, pose.forward_speed_m_s, pose.provenance)
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        body, data, config = self.body, self.body.data, self.config
+        data.ctrl[:] = np.clip(action, 0.0, 1.0)
+        warnings = data.warning.number  # a view: MuJoCo resets the state itself on these, so count them
+        warnings[_UNSTABLE_INDEX] = 0
+        mujoco.mj_step(body.model, data, nstep=self.substeps)
+        self._steps += 1
+        unstable = self._instability()
+        if unstable:
+            return self._last_obs, config.reward.w_fall, True, False, {
+                "termination": unstable, "target_speed": self.target_speed, "heel_strike": None, "fall": 1.0}
+        forces = body.foot_forces()
+        loaded = forces[:, 2] > config.heel_strike_threshold_n
+        strikes = loaded & ~self._loaded
+        self._loaded = loaded
+        heel_strike = "right" if strikes[0] else "left" if strikes[1] else None
+        termination = self._fall()
+        com_velocity = body.com_velocity()
+        terms = walk_reward(
+            forward_velocity=float(com_velocity @ FORWARD), target_speed=self.target_speed,
+            lateral_velocity=float(com_velocity @ RIGHT), head_angular_velocity=body.head_angular_velocity(),
+            activations=data.act, knee_angles=body.knee_angles(), lumbar_extension=body.lumbar_extension(),
+            fell=termination is not None, config=config.reward)
+        observation = self._observation(forces, com_velocity)
+        self._last_obs = observation
+        truncated = termination is None and self._steps >= config.episode_steps
+        info = {**terms.as_dict(), "target_speed": self.target_speed, "heel_strike": heel_strike,
+                "terrain": self.terrain.label, "forward_position_m": float(body.com_position() @ FORWARD)}
+        if termination:
+            info["termination"] = termination
+        return observation, terms.total, termination is not None, truncated, info
+
+    # --- helpers -----------------------------------------------------------------------------------------------
+    def _instability(self) -> str | None:
+        data = self.body.data
+        if not (np.isfinite(data.qpos).all() and np.isfinite(data.qvel).all() and np.isfinite(data.act).all()):
+            return "physics_unstable: non-finite state"
+        counts = data.warning.number[_UNSTABLE_INDEX]
+        if counts.any():
+            return f"physics_unstable: {_UNSTABLE_WARNINGS[int(np.argmax(counts > 0))].name}"
+        return None
+
+    def _fall(self) -> str | None:
+        body, config = self.body, self.config
+        pelvis = body.pelvis_position()
+        ground = float(self.terrain.height_at(pelvis @ FORWARD))
+        if pelvis[2] - ground < config.fall_pelvis_height_m:
+            return "fall: pelvis low"
+        if config.fall_on_body_contact and body.non_foot_ground_contact():
+            return "fall: body contact"
+        return None
+
+    def _observation(self, forces: np.ndarray | None = None, com_velocity: np.ndarray | None = None) -> np.ndarray:
+        body, data = self.body, self.body.data
+        forces = body.foot_forces() if forces is None else forces
+        com_velocity = body.com_velocity() if com_velocity is None else com_velocity
+        qpos = data.qpos.copy()
+        qpos[self._root_qpos : self._root_qpos + 3] = 0.0
+        return np.concatenate([
+            body.muscle_state().ravel(), body.head_quaternion(), body.head_angular_velocity(),
+            body.feet_relative_to_pelvis().ravel(), qpos, data.qvel, (forces / body.body_weight_n).ravel(),
+            com_velocity, [self.target_speed],
+        ]).astype(np.float32)

@@ -1,0 +1,95 @@
+"""Action representations as Gymnasium wrappers, one concern each.
+
+* :class:`SynergyAction`: ``k`` synergy activations per leg plus one excitation per trunk muscle; each leg's
+  excitations are ``clip(w @ H, 0, 1)``. Action layout: ``[w_right (k_r), w_left (k_l), trunk (n_trunk)]``.
+* :class:`PhaseMirroring` (Abdolhosseini et al. 2019): at each heel strike the roles of the legs swap, so the
+  policy always acts in a "leading leg = right" frame. While the left leg leads, observations are mirrored
+  before the policy sees them and actions are mirrored before the body receives them.
+
+The independent controller is the bare :class:`~synergait.env.walk.WalkEnv` (one excitation per muscle).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from synergait.env.walk import WalkEnv
+from synergait.synergy.basis import SynergyBasis
+
+
+class SynergyAction(gym.ActionWrapper):
+    """Act in synergy space: one basis per leg, trunk muscles independent."""
+
+    def __init__(self, env: gym.Env, right: SynergyBasis, left: SynergyBasis | None = None) -> None:
+        super().__init__(env)
+        walk: WalkEnv = env.unwrapped  # type: ignore[assignment]
+        left = left or right.mirrored()
+        body = walk.body
+        self._right_index = body.muscle_indices(right.muscles)
+        self._left_index = body.muscle_indices(left.muscles)
+        covered = set(right.muscles) | set(left.muscles)
+        self._trunk_index = np.array([i for i, n in enumerate(walk.muscle_names) if n not in covered], dtype=np.int64)
+        self._h_right = right.weights.astype(np.float64)
+        self._h_left = left.weights.astype(np.float64)
+        self.k_right, self.k_left = right.n_synergies, left.n_synergies
+        self.n_trunk = self._trunk_index.size
+        n = self.k_right + self.k_left + self.n_trunk
+        self.action_space = gym.spaces.Box(0.0, 1.0, (n,), dtype=np.float32)
+        self._n_muscles = walk.n_muscles
+        # Mirror map of the synergy action: swap the legs' weights (requires equal k) and pair trunk muscles.
+        trunk_names = [walk.muscle_names[i] for i in self._trunk_index]
+        trunk_mirror = walk.body.muscle_mirror[self._trunk_index]
+        position = {m: i for i, m in enumerate(self._trunk_index)}
+        self._mirror_perm = None
+        if self.k_right == self.k_left and all(m in position for m in trunk_mirror):
+            k = self.k_right
+            self._mirror_perm = np.concatenate([np.arange(k, 2 * k), np.arange(k),
+                                                2 * k + np.array([position[m] for m in trunk_mirror])])
+        self.trunk_muscles = tuple(trunk_names)
+
+    def action(self, action: np.ndarray) -> np.ndarray:
+        action = np.asarray(action, dtype=np.float64)
+        k_r, k_l = self.k_right, self.k_left
+        excitation = np.empty(self._n_muscles)
+        excitation[self._right_index] = np.clip(action[:k_r] @ self._h_right, 0.0, 1.0)
+        excitation[self._left_index] = np.clip(action[k_r : k_r + k_l] @ self._h_left, 0.0, 1.0)
+        excitation[self._trunk_index] = np.clip(action[k_r + k_l :], 0.0, 1.0)
+        return excitation
+
+    def mirror_action(self, action: np.ndarray) -> np.ndarray:
+        if self._mirror_perm is None:
+            raise ValueError("mirroring needs the same number of synergies on both legs and paired trunk muscles")
+        return action[..., self._mirror_perm]
+
+
+class PhaseMirroring(gym.Wrapper):
+    """Swap the legs' roles at every heel strike (observations and actions mirrored consistently).
+
+    ``info["mirrored"]`` tells whether the step was taken in the mirrored frame. The walker starts unmirrored
+    (the initial pose is a right heel strike).
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        self._mirror_observation = env.unwrapped.mirror_observation  # type: ignore[attr-defined]
+        self._mirror_action = env.get_wrapper_attr("mirror_action")
+        self.mirrored = False
+
+    def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
+        observation, info = self.env.reset(**kwargs)
+        self.mirrored = False
+        return observation, {**info, "mirrored": False}
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        if self.mirrored:
+            action = self._mirror_action(np.asarray(action))
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        info["mirrored"] = self.mirrored
+        strike = info.get("heel_strike")
+        if strike is not None:
+            self.mirrored = strike == "left"
+        return (self._mirror_observation(observation) if self.mirrored else observation), reward, terminated, \
+            truncated, info

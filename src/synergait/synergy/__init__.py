@@ -1,0 +1,1 @@
+"""Synergy stage: NMF muscle synergies and the SynergyBasis artifact."""

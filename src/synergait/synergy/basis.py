@@ -1,0 +1,78 @@
+"""`SynergyBasis`: the spatial synergy matrix H (k synergies x m muscles) with its muscle names and provenance."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from synergait.errors import InputFileError, ParameterError
+from synergait.fileio import atomic_path
+from synergait.model.catalog import mirror_name
+
+
+@dataclass(frozen=True)
+class SynergyBasis:
+    """Muscle synergies: ``excitation = clip(w @ weights, 0, 1)`` for synergy activations ``w`` of shape ``(k,)``.
+
+    Attributes:
+        weights: H, shape ``(k, m)``, non-negative, dimensionless.
+        muscles: the ``m`` muscle names H's columns refer to.
+        vaf: total variance accounted for by the factorisation it came from (``nan`` if not from data).
+        provenance: free-form description of how it was made (source trial, k, seed, ...).
+    """
+
+    weights: np.ndarray
+    muscles: tuple[str, ...]
+    vaf: float = float("nan")
+    provenance: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        weights = np.asarray(self.weights, dtype=float)
+        object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "muscles", tuple(self.muscles))
+        if weights.ndim != 2 or weights.shape[1] != len(self.muscles):
+            raise ParameterError("weights", f"shape {weights.shape} does not match {len(self.muscles)} muscles")
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            raise ParameterError("weights", "synergy weights must be finite and non-negative")
+        if len(set(self.muscles)) != len(self.muscles):
+            raise ParameterError("muscles", "duplicated muscle names")
+
+    @property
+    def n_synergies(self) -> int:
+        return int(self.weights.shape[0])
+
+    @classmethod
+    def identity(cls, muscles: Sequence[str]) -> SynergyBasis:
+        """One synergy per muscle: the synergy controller then equals the independent one."""
+        return cls(np.eye(len(muscles)), tuple(muscles), provenance={"kind": "identity"})
+
+    @classmethod
+    def random(cls, muscles: Sequence[str], n_synergies: int, seed: int = 0) -> SynergyBasis:
+        """Random non-negative basis, rows scaled to a maximum of 1 (for tests and ablations)."""
+        weights = np.random.default_rng(seed).uniform(0.0, 1.0, (n_synergies, len(muscles)))
+        return cls(weights / weights.max(axis=1, keepdims=True), tuple(muscles),
+                   provenance={"kind": "random", "seed": str(seed)})
+
+    def mirrored(self) -> SynergyBasis:
+        """The same synergies for the other leg (muscle names ``*_r`` <-> ``*_l``)."""
+        return SynergyBasis(self.weights, tuple(mirror_name(m) for m in self.muscles), self.vaf,
+                            {**self.provenance, "mirrored_from": self.muscles[0][-2:]})
+
+    def save(self, path: str | Path) -> None:
+        meta = {"muscles": self.muscles, "vaf": self.vaf, "provenance": self.provenance}
+        with atomic_path(path) as tmp:
+            np.savez_compressed(tmp, weights=self.weights, meta=json.dumps(meta))
+
+    @classmethod
+    def load(cls, path: str | Path) -> SynergyBasis:
+        try:
+            with np.load(path) as f:
+                meta = json.loads(str(f["meta"]))
+                return cls(weights=f["weights"], muscles=tuple(meta["muscles"]), vaf=meta["vaf"],
+                           provenance=meta["provenance"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise InputFileError(path, f"not a synergait SynergyBasis file ({exc})") from None

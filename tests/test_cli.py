@@ -24,7 +24,8 @@ def run_json(*args: str | Path) -> dict:
 
 def test_help_on_every_subcommand() -> None:
     for command in ([], ["data"], ["data", "info"], ["data", "events"], ["data", "cycles"], ["data", "fetch"],
-                    ["data", "reference"], ["demo"], ["version"]):
+                    ["data", "reference"], ["demo"], ["version"], ["env"], ["env", "info"], ["env", "rollout"],
+                    ["env", "make-pose"], ["bench"], ["bench", "env"]):
         result = run(*command, "--help")
         assert result.returncode == 0, (command, result.stderr)
         assert "Usage" in result.stdout
@@ -89,3 +90,24 @@ def test_demo_runs_on_shared_data(shared_data: Path, tmp_path: Path) -> None:
     assert (tmp_path / "demo" / "report.html").stat().st_size > 300
     assert (tmp_path / "demo" / "human_cycles.png").stat().st_size > 20_000
     assert result["events"]["right"]["heel_strikes"] == pytest.approx([0.263, 1.407])
+
+
+def test_env_info_json() -> None:
+    info = run_json("env", "info")
+    assert info["n_muscles"] == 86 and info["n_trunk_muscles"] == 6
+    assert info["control_period_s"] == pytest.approx(0.025) and info["substeps"] == 10
+    assert info["controllers"]["independent"] == {"observation": 528, "action": 86, "mirroring": False}
+
+
+def test_env_rollout_json() -> None:
+    result = run_json("env", "rollout", "--policy", "random", "--steps", "120", "--seed", "3")
+    assert result["steps"] == 120 and result["episodes"] >= 1
+    assert result["falls"] >= 1  # an untrained walker falls
+    assert {"total", "vel", "effort", "rom", "fall"} <= set(result["mean_reward_terms"])
+    assert result == run_json("env", "rollout", "--policy", "random", "--steps", "120", "--seed", "3")
+
+
+def test_bench_env_json() -> None:
+    result = run_json("bench", "env", "--steps", "100", "--repeats", "1")
+    assert result["physics_sim_s_per_s"] > 0 and result["env_sim_s_per_s"] > 0
+    assert 0.3 < result["ratio_env_to_physics"] < 2.0

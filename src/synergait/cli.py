@@ -6,6 +6,7 @@ User errors (bad files, bad parameters) print one line on stderr and exit with c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import warnings
@@ -19,13 +20,18 @@ from rich.console import Console
 from rich.table import Table
 
 from synergait import __version__
-from synergait.errors import SynergaitError
+from synergait.errors import ParameterError, SynergaitError
 
 app = typer.Typer(help="synergait: predictive musculoskeletal locomotion simulation with muscle-synergy priors.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 data_app = typer.Typer(help="Human data: read recordings, gait events, cycles, reference datasets.",
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
+env_app = typer.Typer(help="The muscle-driven walking environment.", no_args_is_help=True)
+app.add_typer(env_app, name="env")
+bench_app = typer.Typer(help="Benchmarks: figures measured on this machine, with references from the same run.",
+                        no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 
 console = Console()
 
@@ -46,6 +52,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+_nullcontext = contextlib.nullcontext
 
 
 def emit(result: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], None]) -> None:
@@ -179,6 +188,125 @@ def data_reference(name: Annotated[str, typer.Argument(help="A known dataset nam
         reference.to_csv(out)
     result = reference.describe() | {"out": str(out) if out else None}
     emit(result, as_json, lambda r: console.print(_key_value_table(f"reference {reference.name}", r)))
+
+
+# --- env ------------------------------------------------------------------------------------------------------------
+ControllerOption = Annotated[str, typer.Option(help="independent or synergy.")]
+BasisOption = Annotated[Path | None, typer.Option(help="Right-leg SynergyBasis .npz (default: the shipped basis).")]
+ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML file with environment settings.")]
+
+
+def _walk_config(config: Path | None):
+    from synergait.env.config import WalkConfig
+
+    return WalkConfig.from_yaml(config) if config else WalkConfig()
+
+
+@env_app.command("info")
+def env_info(basis: BasisOption = None, config: ConfigOption = None, as_json: JsonFlag = False) -> None:
+    """Observation and action sizes per controller, muscle and DOF counts, control period."""
+    from synergait.env import make_walk_env
+
+    walk_config = _walk_config(config)
+    independent = make_walk_env("independent", config=walk_config)
+    walk = independent.unwrapped
+    body = walk.body
+    result: dict[str, Any] = {
+        "model": walk_config.model, "n_muscles": walk.n_muscles, "n_right_leg_muscles": len(body.right_leg),
+        "n_left_leg_muscles": len(body.left_leg), "n_trunk_muscles": len(body.trunk), "nq": body.model.nq,
+        "nv": body.model.nv, "body_mass_kg": body.mass_kg, "timestep_s": walk_config.timestep_s,
+        "substeps": walk.substeps, "control_period_s": walk.control_period_s, "control_hz": walk_config.control_hz,
+        "episode_steps": walk_config.episode_steps,
+        "controllers": {"independent": {"observation": independent.observation_space.shape[0],
+                                        "action": independent.action_space.shape[0], "mirroring": False}},
+    }
+    try:
+        synergy = make_walk_env("synergy", basis=basis, config=walk_config)
+        result["controllers"]["synergy"] = {"observation": synergy.observation_space.shape[0],
+                                            "action": synergy.action_space.shape[0], "mirroring": True}
+    except SynergaitError as exc:
+        result["controllers"]["synergy"] = {"unavailable": str(exc)}
+    emit(result, as_json, lambda r: console.print(_key_value_table("walking environment", r)))
+
+
+@env_app.command("rollout")
+def env_rollout(policy: Annotated[str, typer.Option(help="random or zero.")] = "random",
+                steps: Annotated[int, typer.Option(min=1, help="Control steps in all.")] = 400,
+                controller: ControllerOption = "independent", basis: BasisOption = None,
+                seed: Annotated[int, typer.Option(help="Seed of the env and the random policy.")] = 0,
+                config: ConfigOption = None, as_json: JsonFlag = False) -> None:
+    """Roll out a scripted policy: distance walked, falls and the mean of each reward term."""
+    from rich.progress import track
+
+    from synergait.env import make_walk_env
+
+    if policy not in ("random", "zero"):
+        raise ParameterError("policy", f"must be 'random' or 'zero', got '{policy}'")
+    env = make_walk_env(controller, basis=basis, config=_walk_config(config))  # type: ignore[arg-type]
+    env.reset(seed=seed)
+    env.action_space.seed(seed)
+    terms: dict[str, list[float]] = {}
+    episodes, falls, distances, start = 1, 0, [], None
+    terminations: dict[str, int] = {}
+    for _ in track(range(steps), description="rollout", disable=as_json, console=Console(stderr=True)):
+        action = env.action_space.sample() if policy == "random" else np.zeros(env.action_space.shape, np.float32)
+        _, _, terminated, truncated, info = env.step(action)
+        start = info["forward_position_m"] if start is None else start
+        for key in ("total", "vel", "ap", "ml", "head", "effort", "rom", "fall"):
+            if key in info:
+                terms.setdefault(key, []).append(info[key])
+        if terminated or truncated:
+            distances.append(info.get("forward_position_m", start) - start)
+            reason = info.get("termination", "time limit")
+            terminations[reason] = terminations.get(reason, 0) + 1
+            falls += int(terminated)
+            env.reset()
+            episodes += 1
+            start = None
+    if start is not None:
+        distances.append(info["forward_position_m"] - start)
+    else:
+        episodes -= 1
+    result = {"policy": policy, "controller": controller, "steps": steps, "episodes": episodes, "falls": falls,
+              "mean_steps": steps / max(episodes, 1), "mean_distance_m": float(np.mean(distances)),
+              "terminations": terminations, "mean_reward_terms": {k: float(np.mean(v)) for k, v in terms.items()}}
+    emit(result, as_json, lambda r: console.print(_key_value_table(f"{policy} rollout", r)))
+
+
+@env_app.command("make-pose")
+def env_make_pose(source: FromOption = None,
+                  out: Annotated[Path | None, typer.Option(help="Output JSON (default: the packaged asset).")] = None,
+                  as_json: JsonFlag = False) -> None:
+    """Regenerate the initial pose (Rajagopal 2016 trial at its second right heel strike) from the data."""
+    from importlib import resources
+
+    from synergait.data.events import detect_gait_events
+    from synergait.data.fetch import fetch
+    from synergait.data.io import read_storage
+    from synergait.model.pose import POSE_ASSET, pose_from_coordinates
+
+    folder = fetch("rajagopal2016", source=source)
+    events = detect_gait_events(read_storage(folder / "grf_walk.mot"), loads_xml=folder / "grf_walk.xml")
+    coordinates = read_storage(folder / "coordinates.sto")
+    strike = next(t for t in events.right.heel_strikes if coordinates.time[0] <= t <= coordinates.time[-1])
+    pose = pose_from_coordinates(coordinates, strike)
+    target = out or Path(str(resources.files("synergait.assets").joinpath(POSE_ASSET)))
+    pose.save(target)
+    emit({"out": str(target), "time_s": strike, "forward_speed_m_s": pose.forward_speed_m_s}, as_json,
+         lambda r: console.print(_key_value_table("initial pose", r)))
+
+
+# --- benchmarks ---------------------------------------------------------------------------------------------------
+@bench_app.command("env")
+def bench_env(steps: Annotated[int, typer.Option(help="Control steps per measurement.")] = 2000,
+              repeats: Annotated[int, typer.Option(help="Best of this many runs.")] = 3,
+              as_json: JsonFlag = False) -> None:
+    """Environment throughput vs the raw physics loop (and MyoSuite when installed), in simulated s per s."""
+    from synergait.env.bench import measure_env_throughput
+
+    with console.status("measuring", spinner="dots") if not as_json else _nullcontext():
+        result = measure_env_throughput(steps, repeats=repeats)
+    emit(result, as_json, lambda r: console.print(_key_value_table("env throughput", r)))
 
 
 # --- main job ----------------------------------------------------------------------------------------------------

@@ -47,14 +47,13 @@ def walk_reward(*, forward_velocity: float, target_speed: float, lateral_velocit
     error = abs(forward_velocity - target_speed)
     ap = 1.0 if error <= config.delta_m_s else math.exp(-c * (error - config.delta_m_s) ** 2 / config.sigma_vx_m_s**2)
     ml = math.exp(-c * lateral_velocity**2 / config.sigma_vz_m_s**2)
-    sigma = np.asarray(config.sigma_omega_rad_s)
-    head = float(np.exp(-c * np.sum(np.asarray(head_angular_velocity) ** 2 / sigma**2)))
+    head = math.exp(-c * sum(float(w) ** 2 / s**2 for w, s in zip(head_angular_velocity, config.sigma_omega_rad_s,
+                                                                   strict=True)))
     vel = ap * ml * head
     effort = float(np.dot(activations, activations))
-    hyperextension = -np.asarray(knee_angles)
     lumbar_low, lumbar_high = math.radians(config.lumbar_min_deg), math.radians(config.lumbar_max_deg)
-    rom = float(np.maximum(hyperextension, 0.0).sum() + max(0.0, lumbar_extension - lumbar_high)
-                + max(0.0, lumbar_low - lumbar_extension))
+    rom = (sum(max(0.0, -float(knee)) for knee in knee_angles)  # theta_knee > 0 is hyperextension
+           + max(0.0, lumbar_extension - lumbar_high) + max(0.0, lumbar_low - lumbar_extension))
     fall = 1.0 if fell else 0.0
     total = config.w_vel * vel + config.w_effort * effort + config.w_rom * rom + config.w_fall * fall
     return RewardTerms(ap=ap, ml=ml, head=head, vel=vel, effort=effort, rom=rom, fall=fall, total=total)

@@ -6,6 +6,7 @@
   representations (synergies, mirroring) are wrappers in :mod:`synergait.env.wrappers`.
 * Observation (float32), in this order: muscle fibre lengths, fibre velocities, forces, excitations, activations
   (each ``n_muscles``, normalised, see :class:`~synergait.model.body.Musculoskeleton`); head orientation
+  relative to upright,
   quaternion (4); head angular velocity (3, rad/s, x fwd / y up / z right); right and left foot position relative
   to the pelvis (6, m, world frame); joint positions with the global translation zeroed (``nq``); joint
   velocities (``nv``); right and left foot GRF in body weights (6, world frame); centre-of-mass velocity (3, m/s,
@@ -21,7 +22,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import mujoco
@@ -42,7 +43,7 @@ _UNSTABLE_INDEX = np.array([int(w) for w in _UNSTABLE_WARNINGS])
 class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
     """Muscle-driven 3D walking with the paper's observation, reward and curriculum."""
 
-    metadata = {"render_modes": []}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
 
     def __init__(self, config: WalkConfig | None = None, pose: GaitPose | None = None) -> None:
         self.config = config or WalkConfig()
@@ -64,7 +65,8 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self._steps = 0
         self._loaded = np.zeros(2, dtype=bool)
         self._last_obs = np.zeros(size, dtype=np.float32)
-        self._root_qpos = int(self.body.model.joint(self.body.info.free_joint).qposadr[0])
+        root_qpos = self.observation_labels.index(f"qpos:{self.body.info.free_joint}:x")
+        self._root_translation = slice(root_qpos, root_qpos + 3)
 
     # --- observation layout and mirroring ----------------------------------------------------------------------
     def _observation_layout(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -199,10 +201,9 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
 
     # --- helpers -----------------------------------------------------------------------------------------------
     def _instability(self) -> str | None:
-        data = self.body.data
-        if not (np.isfinite(data.qpos).all() and np.isfinite(data.qvel).all() and np.isfinite(data.act).all()):
-            return "physics_unstable: non-finite state"
-        counts = data.warning.number[_UNSTABLE_INDEX]
+        # MuJoCo checks qpos/qvel/qacc for NaN and huge values on every step, warns and resets the state itself;
+        # a warning in this control step therefore means the physics blew up.
+        counts = self.body.data.warning.number[_UNSTABLE_INDEX]
         if counts.any():
             return f"physics_unstable: {_UNSTABLE_WARNINGS[int(np.argmax(counts > 0))].name}"
         return None
@@ -221,10 +222,10 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         body, data = self.body, self.body.data
         forces = body.foot_forces() if forces is None else forces
         com_velocity = body.com_velocity() if com_velocity is None else com_velocity
-        qpos = data.qpos.copy()
-        qpos[self._root_qpos : self._root_qpos + 3] = 0.0
-        return np.concatenate([
-            body.muscle_state().ravel(), body.head_quaternion(), body.head_angular_velocity(),
-            body.feet_relative_to_pelvis().ravel(), qpos, data.qvel, (forces / body.body_weight_n).ravel(),
-            com_velocity, [self.target_speed],
+        observation = np.concatenate([
+            body.muscle_state().ravel(), body.head_orientation(), body.head_angular_velocity(),
+            body.feet_relative_to_pelvis().ravel(), data.qpos, data.qvel, (forces / body.body_weight_n).ravel(),
+            com_velocity, (self.target_speed,),
         ]).astype(np.float32)
+        observation[self._root_translation] = 0.0  # no dependence on absolute position
+        return observation

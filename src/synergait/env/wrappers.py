@@ -32,13 +32,15 @@ class SynergyAction(gym.ActionWrapper):
         self._left_index = body.muscle_indices(left.muscles)
         covered = set(right.muscles) | set(left.muscles)
         self._trunk_index = np.array([i for i, n in enumerate(walk.muscle_names) if n not in covered], dtype=np.int64)
-        self._h_right = right.weights.astype(np.float64)
-        self._h_left = left.weights.astype(np.float64)
         self.k_right, self.k_left = right.n_synergies, left.n_synergies
         self.n_trunk = self._trunk_index.size
         n = self.k_right + self.k_left + self.n_trunk
         self.action_space = gym.spaces.Box(0.0, 1.0, (n,), dtype=np.float32)
-        self._n_muscles = walk.n_muscles
+        # One (n_actions x n_muscles) map: H_right, H_left and identity for the trunk in their muscles' columns.
+        self._to_muscles = np.zeros((n, walk.n_muscles))
+        self._to_muscles[np.ix_(np.arange(self.k_right), self._right_index)] = right.weights
+        self._to_muscles[np.ix_(self.k_right + np.arange(self.k_left), self._left_index)] = left.weights
+        self._to_muscles[self.k_right + self.k_left + np.arange(self.n_trunk), self._trunk_index] = 1.0
         # Mirror map of the synergy action: swap the legs' weights (requires equal k) and pair trunk muscles.
         trunk_names = [walk.muscle_names[i] for i in self._trunk_index]
         trunk_mirror = walk.body.muscle_mirror[self._trunk_index]
@@ -51,13 +53,9 @@ class SynergyAction(gym.ActionWrapper):
         self.trunk_muscles = tuple(trunk_names)
 
     def action(self, action: np.ndarray) -> np.ndarray:
-        action = np.asarray(action, dtype=np.float64)
-        k_r, k_l = self.k_right, self.k_left
-        excitation = np.empty(self._n_muscles)
-        excitation[self._right_index] = np.clip(action[:k_r] @ self._h_right, 0.0, 1.0)
-        excitation[self._left_index] = np.clip(action[k_r : k_r + k_l] @ self._h_left, 0.0, 1.0)
-        excitation[self._trunk_index] = np.clip(action[k_r + k_l :], 0.0, 1.0)
-        return excitation
+        """Muscle excitations ``clip(w @ H, 0, 1)`` per leg and the trunk excitations, in model order."""
+        weights = np.clip(action, 0.0, 1.0)  # synergy activations live in [0, 1] like the action space
+        return np.clip(weights @ self._to_muscles, 0.0, 1.0)
 
     def mirror_action(self, action: np.ndarray) -> np.ndarray:
         if self._mirror_perm is None:

@@ -19,6 +19,7 @@ from synergait.model.catalog import DEFAULT_MODEL, OPENSIM_TO_MUJOCO, BodyModelI
 from synergait.model.pose import GaitPose
 from synergait.model.terrain import Terrain, flat_terrain
 
+
 class Musculoskeleton:
     """A body model with terrain, its MjData, and fast accessors."""
 
@@ -42,7 +43,8 @@ class Musculoskeleton:
         self._head = m.body(self.info.head_body).id
         self._feet = np.array([m.body(self.info.right_foot_bodies[0]).id, m.body(self.info.left_foot_bodies[0]).id])
         foot_bodies = {side: {m.body(b).id for b in bodies}
-                       for side, bodies in (("right", self.info.right_foot_bodies), ("left", self.info.left_foot_bodies))}
+                       for side, bodies in (("right", self.info.right_foot_bodies),
+                                            ("left", self.info.left_foot_bodies))}
         # geom id -> 0 (right foot), 1 (left foot), -1 (other body part), for contact sorting
         self._geom_side = np.full(m.ngeom, -1, dtype=np.int64)
         for side_index, side in enumerate(("right", "left")):
@@ -56,9 +58,10 @@ class Musculoskeleton:
         self._lumbar_qpos = (m.jnt_qposadr[m.joint(self.info.lumbar_extension_joint).id]
                              if self.info.lumbar_extension_joint else None)
         self._knee_qpos = np.array([m.jnt_qposadr[m.joint(f"knee_angle_{s}").id] for s in ("r", "l")])
-        # Muscle normalisation constants (MuJoCo muscle gain parameters)
-        gain = m.actuator_gainprm[:, :9]
-        lengthrange = m.actuator_lengthrange
+        # Muscle normalisation constants (MuJoCo muscle gain parameters). The compiler's automatic length ranges
+        # differ slightly between a muscle and its mirror; averaging each pair keeps mirror states mirror-equal.
+        gain = (m.actuator_gainprm[:, :9] + m.actuator_gainprm[self.muscle_mirror, :9]) / 2
+        lengthrange = (m.actuator_lengthrange + m.actuator_lengthrange[self.muscle_mirror]) / 2
         self._optimal_length = (lengthrange[:, 1] - lengthrange[:, 0]) / (gain[:, 1] - gain[:, 0])
         self._length_min = lengthrange[:, 0]
         self._range0 = gain[:, 0]
@@ -66,6 +69,10 @@ class Musculoskeleton:
         self._peak_force = gain[:, 2]
         self._coupled = self._knee_couplings()
         self.terrain: Terrain = flat_terrain(m.nmocap)
+        neutral = mujoco.MjData(m)
+        mujoco.mj_kinematics(m, neutral)
+        self._head_neutral_inverse = np.empty(4)
+        mujoco.mju_negQuat(self._head_neutral_inverse, neutral.xquat[self._head])
 
     # --- indices ---------------------------------------------------------------------------------------------
     def muscle_indices(self, names: list[str] | tuple[str, ...]) -> np.ndarray:
@@ -182,8 +189,12 @@ class Musculoskeleton:
     def com_position(self) -> np.ndarray:
         return self.data.subtree_com[self._root_body].copy()
 
-    def head_quaternion(self) -> np.ndarray:
-        return self.data.xquat[self._head]
+    def head_orientation(self) -> np.ndarray:
+        """Head rotation relative to upright and facing forward (its orientation in the default pose), world
+        frame, quaternion (w, x, y, z); identity when upright."""
+        relative = np.empty(4)
+        mujoco.mju_mulQuat(relative, self.data.xquat[self._head], self._head_neutral_inverse)
+        return relative
 
     def head_angular_velocity(self) -> np.ndarray:
         """Head angular velocity (rad/s) in the OpenSim-aligned world axes: x forward (roll), y up (yaw),
@@ -214,7 +225,8 @@ class Musculoskeleton:
         if d.ncon == 0:
             return False
         g1, g2 = d.contact.geom1[: d.ncon], d.contact.geom2[: d.ncon]
-        return bool(np.any((self._tiles[g1] & (self._geom_side[g2] < 0)) | (self._tiles[g2] & (self._geom_side[g1] < 0))))
+        off_feet = (self._tiles[g1] & (self._geom_side[g2] < 0)) | (self._tiles[g2] & (self._geom_side[g1] < 0))
+        return bool(off_feet.any())
 
     def muscle_state(self) -> np.ndarray:
         """Normalised fibre length, fibre velocity, force, excitation and activation, shape ``(5, n_muscles)``."""

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from synergait.env import PhaseMirroring, WalkConfig, WalkEnv, make_walk_env
+from synergait.model.catalog import LEG_MUSCLES
+from synergait.model.pose import GaitPose
+from synergait.synergy.basis import SynergyBasis
+
+RIGHT_LEG = [f"{m}_r" for m in LEG_MUSCLES]
+
+
+@pytest.fixture(scope="module")
+def env() -> WalkEnv:
+    return WalkEnv()
+
+
+def rollout(env: gym.Env, actions: np.ndarray, seed: int = 0) -> tuple[np.ndarray, list[float]]:
+    observations, rewards = [env.reset(seed=seed)[0]], []
+    for action in actions:
+        observation, reward, terminated, truncated, _ = env.step(action)
+        observations.append(observation)
+        rewards.append(reward)
+        if terminated or truncated:
+            break
+    return np.array(observations), rewards
+
+
+@pytest.mark.parametrize("controller,mirroring", [("independent", False), ("independent", True),
+                                                  ("synergy", True), ("synergy", False)])
+def test_check_env(controller: str, mirroring: bool) -> None:
+    basis = SynergyBasis.random(RIGHT_LEG, 10, seed=0)
+    check_env(make_walk_env(controller, basis=basis, mirroring=mirroring), skip_render_check=True)
+
+
+def test_registered_ids() -> None:
+    env = gym.make("synergait/Walk-v0")
+    assert env.action_space.shape == (86,)
+    assert env.observation_space.shape == (528,)
+
+
+def test_same_seed_same_trajectory() -> None:
+    actions = np.random.default_rng(3).uniform(0, 1, (30, 86)).astype(np.float32)
+    a_obs, a_rew = rollout(WalkEnv(), actions, seed=11)
+    b_obs, b_rew = rollout(WalkEnv(), actions, seed=11)
+    np.testing.assert_array_equal(a_obs, b_obs)
+    assert a_rew == b_rew
+    c_obs, _ = rollout(WalkEnv(), actions, seed=12)
+    assert not np.array_equal(a_obs[0], c_obs[0])  # the seed perturbs the initial pose
+
+
+def test_identity_basis_reproduces_the_independent_controller() -> None:
+    independent = WalkEnv()
+    synergy = make_walk_env("synergy", basis=SynergyBasis.identity(RIGHT_LEG), mirroring=False)
+    actions = np.random.default_rng(5).uniform(0, 1, (25, 86)).astype(np.float32)
+    body = independent.body
+    # synergy action layout: [right 40, left 40, trunk 6]; independent: model actuator order
+    synergy_actions = np.concatenate([actions[:, body.right_leg], actions[:, body.left_leg], actions[:, body.trunk]],
+                                     axis=1)
+    a_obs, a_rew = rollout(independent, actions, seed=2)
+    b_obs, b_rew = rollout(synergy, synergy_actions, seed=2)
+    np.testing.assert_array_equal(a_obs, b_obs)
+    assert a_rew == b_rew
+
+
+def test_observation_mirror_matches_the_mirrored_state(env: WalkEnv) -> None:
+    config = WalkConfig(init_angle_noise_rad=0.0, init_velocity_noise_rad_s=0.0, fixed_speed_m_s=1.2)
+    walk = WalkEnv(config)
+    pose = GaitPose.load()
+    observation, _ = walk.reset(seed=0)
+    walk.pose = pose.mirrored()
+    mirrored_observation, _ = walk.reset(seed=0)
+    expected = walk.mirror_observation(observation)
+    labels = np.array(walk.observation_labels)
+    # the myo-sim legs are mirror images up to sub-millimetre asymmetries of the geometry
+    close = np.isclose(mirrored_observation, expected, atol=1e-3, rtol=1e-3)
+    assert close.all(), labels[~close][:20]
+    np.testing.assert_array_equal(walk.mirror_observation(expected), observation)
+
+
+def test_mirror_action_swaps_legs(env: WalkEnv) -> None:
+    action = np.zeros(86, dtype=np.float32)
+    action[env.body.muscle_indices(["soleus_r", "ercspn_l"])] = 1.0
+    mirrored = env.mirror_action(action)
+    assert set(np.flatnonzero(mirrored)) == set(env.body.muscle_indices(["soleus_l", "ercspn_r"]))
+
+
+def test_curriculum_and_terrain_per_episode() -> None:
+    walk = WalkEnv()
+    speeds, terrains = [], []
+    for i in range(12):
+        _, info = walk.reset(seed=4 if i == 0 else None)
+        speeds.append(info["target_speed"])
+        terrains.append(info["terrain"])
+    assert speeds == [0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.6, 1.5]
+    assert len(set(terrains)) == 12
+
+
+def test_fixed_condition_mode() -> None:
+    walk = WalkEnv(WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=5.0))
+    for _ in range(3):
+        _, info = walk.reset()
+        assert info["target_speed"] == 1.2 and info["terrain"] == "slope +5 deg"
+
+
+def test_heel_strike_and_reward_terms_in_info(env: WalkEnv) -> None:
+    env.reset(seed=0)
+    strikes, keys = [], set()
+    for _ in range(15):
+        _, _, terminated, _, info = env.step(np.zeros(86, dtype=np.float32))
+        strikes.append(info["heel_strike"])
+        keys |= set(info)
+        if terminated:
+            break
+    assert "right" in strikes  # the initial pose is a right heel strike a few millimetres above the ground
+    assert {"ap", "ml", "head", "vel", "effort", "rom", "fall", "total", "target_speed"} <= keys
+
+
+def test_a_zero_excitation_walker_falls_with_a_reason(env: WalkEnv) -> None:
+    env.reset(seed=1)
+    for _ in range(100):
+        _, reward, terminated, truncated, info = env.step(np.zeros(86, dtype=np.float32))
+        if terminated:
+            break
+    assert terminated and not truncated
+    assert info["termination"].startswith("fall")
+    assert info["fall"] == 1.0 and reward <= env.config.reward.w_fall + env.config.reward.w_vel
+
+
+def test_blow_up_ends_the_episode_without_exception(env: WalkEnv) -> None:
+    env.reset(seed=0)
+    env.body.data.qvel[:] = 1e12  # an explosion
+    observation, _, terminated, _truncated, info = env.step(np.full(86, 0.5, dtype=np.float32))
+    assert terminated and info["termination"].startswith("physics_unstable")
+    assert np.isfinite(observation).all()
+    env.reset()  # and the env is usable again
+    assert np.isfinite(env.step(np.zeros(86, dtype=np.float32))[0]).all()
+
+
+def test_phase_mirroring_follows_heel_strikes() -> None:
+    env = make_walk_env("independent", mirroring=True)
+    assert isinstance(env, PhaseMirroring)
+    env.reset(seed=0)
+    walk: WalkEnv = env.unwrapped
+    rng = np.random.default_rng(0)
+    seen_left = False
+    for _ in range(300):
+        raw_before = walk._last_obs
+        observation, _, terminated, truncated, info = env.step(rng.uniform(0, 0.3, 86).astype(np.float32))
+        if info["heel_strike"] == "left":
+            seen_left = True
+            assert env.mirrored
+            np.testing.assert_array_equal(observation, walk.mirror_observation(walk._last_obs))
+        elif info["heel_strike"] == "right":
+            assert not env.mirrored
+            np.testing.assert_array_equal(observation, walk._last_obs)
+        del raw_before
+        if terminated or truncated:
+            env.reset()
+    assert seen_left

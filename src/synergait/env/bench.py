@@ -1,7 +1,7 @@
 """Throughput of the walking environment against the physics limit, measured in one run.
 
-(a) physics: a raw ``mj_step`` loop of the same model, terrain and timestep, random excitations held for one
-    control period, reset to the initial pose when the pelvis drops below the fall height;
+(a) physics: raw ``mj_step`` of the same model, terrain and timestep, replaying the excitations (b) applied,
+    each held for one control period, and resetting to the initial pose where (b) reset;
 (b) env: :func:`~synergait.env.factory.make_walk_env` (synergy controller, mirroring on) with random actions;
 (c) MyoSuite ``myoLegWalk-v0`` with random actions, when ``myosuite`` is installed.
 
@@ -24,37 +24,37 @@ from synergait.model.pose import GaitPose
 from synergait.synergy.basis import SynergyBasis
 
 
-def _physics_rate(config: WalkConfig, steps: int, seed: int) -> float:
-    body = Musculoskeleton(config.model, timestep_s=config.timestep_s)
-    pose = GaitPose.load()
-    body.set_pose(pose)
-    model, data = body.model, body.data
-    rng = np.random.default_rng(seed)
-    actions = rng.uniform(0.0, 1.0, (steps, body.n_muscles))
-    substeps = config.substeps
-    start = time.perf_counter()
-    for action in actions:
-        data.ctrl[:] = action
-        mujoco.mj_step(model, data, nstep=substeps)
-        if body.pelvis_position()[2] < config.fall_pelvis_height_m:
-            body.set_pose(pose)
-    elapsed = time.perf_counter() - start
-    return steps * substeps * config.timestep_s / elapsed
-
-
-def _env_rate(config: WalkConfig, steps: int, seed: int) -> float:
+def _interleaved(config: WalkConfig, steps: int, seed: int) -> tuple[float, float, int]:
+    """Seconds spent in (b) env steps and in (a) the raw physics replaying them, measured step by step in
+    alternation so that both see the same machine state; and the number of episodes."""
     basis = SynergyBasis.random([f"{m}_r" for m in LEG_MUSCLES], 10, seed=seed)
     env = make_walk_env("synergy", basis=basis, config=config)
     env.reset(seed=seed)
     env.action_space.seed(seed)
+    env_data = env.unwrapped.body.data
+    raw = Musculoskeleton(config.model, timestep_s=config.timestep_s)
+    pose = GaitPose.load()
+    raw.set_pose(pose)
+    model, data, substeps = raw.model, raw.data, config.substeps
     actions = [env.action_space.sample() for _ in range(steps)]
-    start = time.perf_counter()
+    env_time = physics_time = 0.0
+    episodes = 0
+    clock = time.perf_counter
     for action in actions:
+        t0 = clock()
         _, _, terminated, truncated, _ = env.step(action)
         if terminated or truncated:
             env.reset()
-    elapsed = time.perf_counter() - start
-    return steps * env.unwrapped.control_period_s / elapsed
+        t1 = clock()
+        data.ctrl[:] = env_data.ctrl
+        t2 = clock()
+        mujoco.mj_step(model, data, nstep=substeps)
+        if terminated or truncated:
+            raw.set_pose(pose)
+            episodes += 1
+        physics_time += clock() - t2
+        env_time += t1 - t0
+    return env_time, physics_time, episodes
 
 
 def _myosuite_rate(steps: int, seed: int) -> float | None:
@@ -76,14 +76,20 @@ def _myosuite_rate(steps: int, seed: int) -> float | None:
 
 
 def measure_env_throughput(steps: int = 2000, seed: int = 0, repeats: int = 3) -> dict[str, Any]:
-    """Best-of-``repeats`` simulated seconds per wall second for (a), (b), (c) and their ratios."""
+    """Simulated seconds per wall second for (a), (b), (c) and their ratios.
+
+    (a) replays the excitations and resets of (b) step by step, alternating with it, so both integrate the same
+    kind of motion under the same machine load; the best of ``repeats`` runs is kept.
+    """
     config = WalkConfig()
-    physics = max(_physics_rate(config, steps, seed) for _ in range(repeats))
-    env = max(_env_rate(config, steps, seed) for _ in range(repeats))
+    simulated = steps * config.substeps * config.timestep_s
+    runs = [_interleaved(config, steps, seed) for _ in range(repeats)]
+    env = simulated / min(r[0] for r in runs)
+    physics = simulated / min(r[1] for r in runs)
     myosuite = _myosuite_rate(steps, seed)
     return {
         "model": config.model, "timestep_s": config.timestep_s, "substeps": config.substeps,
-        "control_steps": steps, "repeats": repeats,
+        "control_steps": steps, "repeats": repeats, "episodes": runs[0][2],
         "physics_sim_s_per_s": physics, "env_sim_s_per_s": env, "ratio_env_to_physics": env / physics,
         "env_steps_per_s": env / (config.substeps * config.timestep_s),
         "myosuite_sim_s_per_s": myosuite, "ratio_env_to_myosuite": env / myosuite if myosuite else None,

@@ -51,22 +51,24 @@ class Musculoskeleton:
             for g in range(m.ngeom):
                 if m.geom_bodyid[g] in foot_bodies[side]:
                     self._geom_side[g] = side_index
-        self._tiles = np.zeros(m.ngeom, dtype=bool)
-        self._tiles[tile_geom_ids(m)] = True
+        tiles = set(tile_geom_ids(m).tolist())
+        self._tile_list = [g in tiles for g in range(m.ngeom)]
+        self._side_list = self._geom_side.tolist()
+        self._wrench, self._world_force = np.empty(6), np.empty(3)
         self._sagittal_qpos = np.array([m.jnt_qposadr[m.joint(j).id] for j in self.info.sagittal_joints.values()])
         self._sagittal_dof = np.array([m.jnt_dofadr[m.joint(j).id] for j in self.info.sagittal_joints.values()])
         self._lumbar_qpos = (m.jnt_qposadr[m.joint(self.info.lumbar_extension_joint).id]
                              if self.info.lumbar_extension_joint else None)
-        self._knee_qpos = np.array([m.jnt_qposadr[m.joint(f"knee_angle_{s}").id] for s in ("r", "l")])
+        self._knee_qpos = [int(m.jnt_qposadr[m.joint(f"knee_angle_{s}").id]) for s in ("r", "l")]
         # Muscle normalisation constants (MuJoCo muscle gain parameters). The compiler's automatic length ranges
         # differ slightly between a muscle and its mirror; averaging each pair keeps mirror states mirror-equal.
         gain = (m.actuator_gainprm[:, :9] + m.actuator_gainprm[self.muscle_mirror, :9]) / 2
         lengthrange = (m.actuator_lengthrange + m.actuator_lengthrange[self.muscle_mirror]) / 2
-        self._optimal_length = (lengthrange[:, 1] - lengthrange[:, 0]) / (gain[:, 1] - gain[:, 0])
-        self._length_min = lengthrange[:, 0]
-        self._range0 = gain[:, 0]
-        self._vmax = gain[:, 6]
-        self._peak_force = gain[:, 2]
+        optimal_length = (lengthrange[:, 1] - lengthrange[:, 0]) / (gain[:, 1] - gain[:, 0])
+        # normalised = raw * scale + offset for fibre length, velocity and force (rows), per muscle (columns)
+        self._muscle_scale = np.stack([1 / optimal_length, 1 / (optimal_length * gain[:, 6]), -1 / gain[:, 2]])
+        self._muscle_offset = np.stack([gain[:, 0] - lengthrange[:, 0] / optimal_length, np.zeros(m.nu),
+                                        np.zeros(m.nu)])
         self._coupled = self._knee_couplings()
         self.terrain: Terrain = flat_terrain(m.nmocap)
         neutral = mujoco.MjData(m)
@@ -164,9 +166,10 @@ class Musculoskeleton:
     def sagittal_velocities(self) -> np.ndarray:
         return self.data.qvel[self._sagittal_dof]
 
-    def knee_angles(self) -> np.ndarray:
+    def knee_angles(self) -> tuple[float, float]:
         """Right and left knee flexion, rad (negative = hyperextension)."""
-        return self.data.qpos[self._knee_qpos]
+        qpos = self.data.qpos
+        return float(qpos[self._knee_qpos[0]]), float(qpos[self._knee_qpos[1]])
 
     def lumbar_extension(self) -> float:
         return float(self.data.qpos[self._lumbar_qpos]) if self._lumbar_qpos is not None else 0.0
@@ -201,37 +204,49 @@ class Musculoskeleton:
         z right (pitch) — the axes of the paper's (0.60, 0.65, 1.40) rad/s scales."""
         return OPENSIM_TO_MUJOCO.T @ self.data.cvel[self._head, :3]
 
-    def foot_forces(self) -> np.ndarray:
-        """Ground reaction force on each foot (right, left) from terrain contacts, world frame, N, ``(2, 3)``."""
+    def ground_contacts(self) -> tuple[np.ndarray, bool]:
+        """Ground reaction force on each foot (right, left; world frame, N, shape ``(2, 3)``) from terrain
+        contacts, and whether any other body part touches the terrain.
+
+        A plain loop over the few active contacts: numpy's per-call overhead dominates on arrays this small.
+        """
         m, d = self.model, self.data
         forces = np.zeros((2, 3))
-        wrench = np.empty(6)
-        for i in range(d.ncon):
-            contact = d.contact[i]
-            g1, g2 = contact.geom1, contact.geom2
-            if self._tiles[g1] and self._geom_side[g2] >= 0:
-                side, sign = self._geom_side[g2], 1.0  # force on geom2 (the foot) is +f in MuJoCo's convention
-            elif self._tiles[g2] and self._geom_side[g1] >= 0:
-                side, sign = self._geom_side[g1], -1.0
+        other_part = False
+        n = d.ncon
+        if n == 0:
+            return forces, other_part
+        contacts = d.contact
+        geom1, geom2, frames = contacts.geom1.tolist(), contacts.geom2.tolist(), contacts.frame
+        tiles, sides = self._tile_list, self._side_list
+        wrench, world = self._wrench, self._world_force
+        for i in range(n):
+            a, b = geom1[i], geom2[i]
+            if tiles[a]:
+                side, sign = sides[b], 1.0  # MuJoCo's contact force acts on geom2 (normal: geom1 -> geom2)
+            elif tiles[b]:
+                side, sign = sides[a], -1.0
             else:
                 continue
+            if side < 0:
+                other_part = True
+                continue
             mujoco.mj_contactForce(m, d, i, wrench)
-            forces[side] += sign * contact.frame.reshape(3, 3).T @ wrench[:3]
-        return forces
+            mujoco.mju_mulMatTVec(world, frames[i].reshape(3, 3), wrench[:3])  # frame rows are its axes
+            forces[side] += sign * world
+        return forces, other_part
 
-    def non_foot_ground_contact(self) -> bool:
-        """True when any body part other than the feet touches the terrain."""
-        d = self.data
-        if d.ncon == 0:
-            return False
-        g1, g2 = d.contact.geom1[: d.ncon], d.contact.geom2[: d.ncon]
-        off_feet = (self._tiles[g1] & (self._geom_side[g2] < 0)) | (self._tiles[g2] & (self._geom_side[g1] < 0))
-        return bool(off_feet.any())
+    def foot_forces(self) -> np.ndarray:
+        """Ground reaction force on each foot (right, left), world frame, N, shape ``(2, 3)``."""
+        return self.ground_contacts()[0]
 
-    def muscle_state(self) -> np.ndarray:
-        """Normalised fibre length, fibre velocity, force, excitation and activation, shape ``(5, n_muscles)``."""
+    def muscle_state(self, out: np.ndarray | None = None) -> np.ndarray:
+        """Normalised fibre length, fibre velocity, force, excitation and activation, shape ``(5, n_muscles)``
+        (written into ``out`` when given)."""
         d = self.data
-        length = self._range0 + (d.actuator_length - self._length_min) / self._optimal_length
-        velocity = d.actuator_velocity / (self._optimal_length * self._vmax)
-        force = -d.actuator_force / self._peak_force
-        return np.stack([length, velocity, force, d.ctrl, d.act])
+        out = np.empty((5, self.n_muscles)) if out is None else out
+        np.multiply((d.actuator_length, d.actuator_velocity, d.actuator_force), self._muscle_scale, out=out[:3])
+        out[:3] += self._muscle_offset
+        out[3] = d.ctrl
+        out[4] = d.act
+        return out

@@ -51,6 +51,8 @@ def _compiled(name: str, n_tiles: int, timestep_s: float) -> mujoco.MjModel:
     spec = load_spec(name)
     add_terrain_tiles(spec, n_tiles)
     spec.option.timestep = timestep_s
+    # No silent auto-reset on diverging physics: the environment detects the divergence and ends the episode.
+    spec.option.disableflags |= mujoco.mjtDisableBit.mjDSBL_AUTORESET
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return spec.compile()

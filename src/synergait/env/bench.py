@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 import mujoco
-import numpy as np
 
 from synergait.env.config import WalkConfig
 from synergait.env.factory import make_walk_env

@@ -132,7 +132,20 @@ class Musculoskeleton:
         for dep_q, dep_v, drv_q, drv_v, c in self._coupled:
             x = qpos[drv_q] - qpos0[drv_q]
             qpos[dep_q] = qpos0[dep_q] + c[0] + x * (c[1] + x * (c[2] + x * (c[3] + x * c[4])))
-            qvel[dep_v] = qvel[drv_v] * (c[1] + x * (2 * c[2] + x * (3 * c[3] + x * 4 * c[4])))
+            qvel[dep_v] = qvel[drv_v] * _polynomial_slope(c, x)
+
+    def coupling_jacobian(self, dofs: np.ndarray) -> np.ndarray:
+        """``P = d qvel / d qvel[dofs]`` at the current pose, shape ``(nv, len(dofs))``: identity columns, plus the
+        slopes of the knee's coupled joints on their driving ``knee_angle`` column (when it is in ``dofs``).
+        ``P.T @ f`` reduces generalised forces ``f`` onto ``dofs`` by virtual work."""
+        model, qpos = self.model, self.data.qpos
+        jacobian = np.zeros((model.nv, len(dofs)))
+        jacobian[dofs, np.arange(len(dofs))] = 1.0
+        column = {int(dof): k for k, dof in enumerate(dofs)}
+        for _, dep_v, drv_q, drv_v, c in self._coupled:
+            if drv_v in column:
+                jacobian[dep_v, column[drv_v]] = _polynomial_slope(c, qpos[drv_q] - model.qpos0[drv_q])
+        return jacobian
 
     def lowest_foot_point(self) -> float:
         """Height (m) of the lowest point of the feet's collision geoms (capsules, spheres, boxes, ellipsoids)."""
@@ -250,3 +263,8 @@ class Musculoskeleton:
         out[3] = d.ctrl
         out[4] = d.act
         return out
+
+
+def _polynomial_slope(c: np.ndarray, x: float) -> float:
+    """Derivative of MuJoCo's joint-coupling polynomial ``c0 + c1 x + ... + c4 x^4`` at ``x``."""
+    return float(c[1] + x * (2 * c[2] + x * (3 * c[3] + x * 4 * c[4])))

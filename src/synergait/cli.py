@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from synergait import __version__
-from synergait.errors import ParameterError, SynergaitError
+from synergait.errors import InputFileError, ParameterError, SynergaitError
 
 app = typer.Typer(help="synergait: predictive musculoskeletal locomotion simulation with muscle-synergy priors.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -29,6 +29,9 @@ data_app = typer.Typer(help="Human data: read recordings, gait events, cycles, r
 app.add_typer(data_app, name="data")
 env_app = typer.Typer(help="The muscle-driven walking environment.", no_args_is_help=True)
 app.add_typer(env_app, name="env")
+synergy_app = typer.Typer(help="Muscle synergies: NMF extraction, k sweep, comparison, the default basis.",
+                          no_args_is_help=True)
+app.add_typer(synergy_app, name="synergy")
 bench_app = typer.Typer(help="Benchmarks: figures measured on this machine, with references from the same run.",
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
@@ -188,6 +191,130 @@ def data_reference(name: Annotated[str, typer.Argument(help="A known dataset nam
         reference.to_csv(out)
     result = reference.describe() | {"out": str(out) if out else None}
     emit(result, as_json, lambda r: console.print(_key_value_table(f"reference {reference.name}", r)))
+
+
+# --- inverse ---------------------------------------------------------------------------------------------------
+@app.command()
+def inverse(coordinates: Annotated[Path, typer.Option(help="OpenSim coordinates (.sto/.mot, IK output).")],
+            grf: Annotated[Path, typer.Option(help="Ground reaction forces (.mot) with COP and free moment.")],
+            out: Annotated[Path, typer.Option(help="Activation table: .csv (time + one column per muscle) or .npz "
+                                                   "(with reserves and residuals).")],
+            backend: Annotated[str, typer.Option(help="mujoco (default) or moco (needs synergait[opensim]).")] = "mujoco",
+            loads: LoadsOption = None,
+            model: Annotated[str, typer.Option(help="MuJoCo body model.")] = "myolegs_abdomen",
+            osim_model: Annotated[Path | None, typer.Option(help="OpenSim model: needed by moco; its mass scales "
+                                                                  "the GRF for the mujoco backend.")] = None,
+            function_based_paths: Annotated[Path | None, typer.Option(help="moco: FunctionBasedPathSet XML.")] = None,
+            start: Annotated[float | None, typer.Option(help="Window start, s.")] = None,
+            stop: Annotated[float | None, typer.Option(help="Window end, s.")] = None,
+            subject_mass: Annotated[float | None, typer.Option(help="Subject body mass, kg.")] = None,
+            mesh_interval: Annotated[float, typer.Option(help="moco: mesh interval, s.")] = 0.02,
+            as_json: JsonFlag = False) -> None:
+    """Estimate muscle activations from kinematics and GRF (inverse dynamics + optimisation)."""
+    from synergait.inverse import estimate_activations
+
+    table = estimate_activations(coordinates, grf, backend=backend, loads_xml=loads, model=model, start_s=start,
+                                 stop_s=stop, subject_mass_kg=subject_mass, osim_model=osim_model,
+                                 function_based_paths=function_based_paths, mesh_interval=mesh_interval,
+                                 progress=not as_json)
+    if out.suffix.lower() == ".csv":
+        table.to_csv(out)
+    else:
+        table.save(out)
+    reserves = np.abs(table.reserves).max(axis=0) if table.reserves.size else np.zeros(0)
+    result = {"out": str(out), "backend": table.backend, "n_frames": int(table.time.size),
+              "start_s": float(table.time[0]), "stop_s": float(table.time[-1]), "n_muscles": len(table.muscles),
+              "max_reserve": dict(zip(table.reserve_dofs, reserves.tolist(), strict=True)),
+              "max_abs_residual": np.abs(table.residuals).max(axis=0).tolist() if table.residuals.size else [],
+              "wall_time_s": float(table.info.get("wall_time_s", "nan"))}
+    emit(result, as_json, lambda r: console.print(_key_value_table("inverse", r)))
+
+
+# --- synergy ---------------------------------------------------------------------------------------------------
+def _read_activations(path: Path):
+    from synergait.inverse.table import ActivationTable
+
+    if not path.is_file():
+        raise InputFileError(path, "file not found")
+    return ActivationTable.load(path)
+
+
+MusclesOption = Annotated[str | None, typer.Option(help="Comma-separated muscles (default: the 40 right-leg).")]
+
+
+@synergy_app.command("extract")
+def synergy_extract(activations: Annotated[Path, typer.Argument(help="Activation table (.csv or .npz).")],
+                    out: Annotated[Path, typer.Option(help="SynergyBasis .npz.")],
+                    k: Annotated[int, typer.Option(help="Number of synergies.")] = 10,
+                    muscles: MusclesOption = None, restarts: Annotated[int, typer.Option(min=1)] = 10,
+                    seed: Annotated[int, typer.Option()] = 0,
+                    figure: Annotated[Path | None, typer.Option(help="PNG of H and W.")] = None,
+                    as_json: JsonFlag = False) -> None:
+    """NMF synergies of an activation table (VAF in total and per muscle)."""
+    from synergait.synergy.extract import DEFAULT_MUSCLES, SynergyExtractor
+    from synergait.synergy.plots import plot_synergies
+
+    table = _read_activations(activations)
+    chosen = tuple(muscles.split(",")) if muscles else DEFAULT_MUSCLES
+    extractor = SynergyExtractor(k, chosen, restarts, seed).fit(table)
+    extractor.basis_.save(out)
+    if figure:
+        plot_synergies(extractor.basis_, extractor.activations_, extractor.time_, figure)
+    result = {"out": str(out), "k": k, "vaf": extractor.vaf_, "muscles": list(chosen),
+              "vaf_per_muscle": dict(zip(chosen, extractor.vaf_per_muscle_.tolist(), strict=True)),
+              "reachable_excitation": dict(zip(chosen, extractor.reachable.tolist(), strict=True)),
+              "figure": str(figure) if figure else None}
+    emit(result, as_json, lambda r: console.print(_key_value_table("synergies", {
+        k_: v for k_, v in r.items() if k_ not in ("vaf_per_muscle", "reachable_excitation")})))
+
+
+@synergy_app.command("sweep")
+def synergy_sweep(activations: Annotated[Path, typer.Argument(help="Activation table (.csv or .npz).")],
+                  kmax: Annotated[int, typer.Option(help="Largest k.")] = 15, muscles: MusclesOption = None,
+                  restarts: Annotated[int, typer.Option(min=1)] = 5, seed: Annotated[int, typer.Option()] = 0,
+                  as_json: JsonFlag = False) -> None:
+    """VAF for k = 1..kmax and the k the documented selection rule picks."""
+    from synergait.synergy.extract import DEFAULT_MUSCLES, sweep
+
+    chosen = tuple(muscles.split(",")) if muscles else DEFAULT_MUSCLES
+    result = sweep(_read_activations(activations), kmax, muscles=chosen, n_restarts=restarts, seed=seed)
+
+    def render(r: dict[str, Any]) -> None:
+        table = Table("k", "VAF", "min VAF (active muscles)", title=f"k sweep: chosen k = {r['chosen_k']}")
+        for row in r["rows"]:
+            table.add_row(str(row["k"]), f"{row['vaf']:.4f}", f"{row['min_muscle_vaf']:.3f}")
+        console.print(table)
+        console.print(r["rule"])
+
+    emit(result, as_json, render)
+
+
+@synergy_app.command("compare")
+def synergy_compare(a: Annotated[Path, typer.Argument(help="SynergyBasis .npz.")],
+                    b: Annotated[Path, typer.Argument(help="SynergyBasis .npz.")], as_json: JsonFlag = False) -> None:
+    """Match the synergies of two bases (cosine similarity, Hungarian assignment)."""
+    from synergait.synergy.basis import SynergyBasis
+    from synergait.synergy.extract import match_bases
+
+    result = match_bases(SynergyBasis.load(a), SynergyBasis.load(b))
+    emit(result, as_json, lambda r: console.print(_key_value_table("basis comparison", {
+        k: v for k, v in r.items() if k != "similarity"})))
+
+
+@synergy_app.command("default")
+def synergy_default(source: FromOption = None,
+                    out: Annotated[Path | None, typer.Option(help="Output (default: the packaged asset).")] = None,
+                    figure: Annotated[Path | None, typer.Option(help="PNG of H and W.")] = None,
+                    as_json: JsonFlag = False) -> None:
+    """Regenerate the shipped default basis from the Rajagopal 2016 trial (MuJoCo inverse, NMF k = 10, seed 0)."""
+    from synergait.synergy.default import build_default_basis
+    from synergait.synergy.plots import plot_synergies
+
+    extractor, path = build_default_basis(source, out, progress=not as_json)
+    if figure:
+        plot_synergies(extractor.basis_, extractor.activations_, extractor.time_, figure)
+    emit({"out": str(path), "k": extractor.n_synergies, "vaf": extractor.vaf_}, as_json,
+         lambda r: console.print(_key_value_table("default basis", r)))
 
 
 # --- env ------------------------------------------------------------------------------------------------------------

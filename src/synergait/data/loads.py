@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synergait.data.events import SIDES, _SIDE_TOKENS
+from synergait.data.events import _SIDE_TOKENS, SIDES
 from synergait.data.trial import Trial
 from synergait.errors import InputFileError
 

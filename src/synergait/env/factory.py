@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -12,20 +11,9 @@ from synergait.env.config import WalkConfig
 from synergait.env.walk import WalkEnv
 from synergait.env.wrappers import PhaseMirroring, SynergyAction
 from synergait.errors import ParameterError
-from synergait.synergy.basis import SynergyBasis
+from synergait.synergy.basis import SynergyBasis, default_basis
 
 Controller = Literal["independent", "synergy"]
-DEFAULT_BASIS_ASSET = "default_basis.npz"
-
-
-def default_basis() -> SynergyBasis:
-    """The synergy basis shipped with synergait (right leg, from the Rajagopal 2016 trial)."""
-    asset = resources.files("synergait.assets").joinpath(DEFAULT_BASIS_ASSET)
-    if not asset.is_file():
-        raise ParameterError("basis", "no default synergy basis is shipped yet; pass --basis FILE "
-                                      "(make one with `synergait synergy extract`)")
-    with resources.as_file(asset) as path:
-        return SynergyBasis.load(path)
 
 
 def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | str | Path | None = None,

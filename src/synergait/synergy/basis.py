@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,9 @@ import numpy as np
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path
 from synergait.model.catalog import mirror_name
+
+#: File name of the basis shipped in ``synergait/assets`` (see :mod:`synergait.synergy.default`).
+DEFAULT_BASIS_ASSET = "default_basis.npz"
 
 
 @dataclass(frozen=True)
@@ -76,3 +80,13 @@ class SynergyBasis:
                            provenance=meta["provenance"])
         except (OSError, KeyError, ValueError) as exc:
             raise InputFileError(path, f"not a synergait SynergyBasis file ({exc})") from None
+
+
+def default_basis() -> SynergyBasis:
+    """The synergy basis shipped with synergait (right leg, k = 10, from the Rajagopal 2016 trial)."""
+    asset = resources.files("synergait.assets").joinpath(DEFAULT_BASIS_ASSET)
+    if not asset.is_file():
+        raise ParameterError("basis", "no default synergy basis in this installation; pass --basis FILE or run "
+                                      "`synergait synergy default`")
+    with resources.as_file(asset) as path:
+        return SynergyBasis.load(path)

@@ -199,7 +199,7 @@ def inverse(coordinates: Annotated[Path, typer.Option(help="OpenSim coordinates 
             grf: Annotated[Path, typer.Option(help="Ground reaction forces (.mot) with COP and free moment.")],
             out: Annotated[Path, typer.Option(help="Activation table: .csv (time + one column per muscle) or .npz "
                                                    "(with reserves and residuals).")],
-            backend: Annotated[str, typer.Option(help="mujoco (default) or moco (needs synergait[opensim]).")] = "mujoco",
+            backend: Annotated[str, typer.Option(help="mujoco or moco (needs synergait[opensim]).")] = "mujoco",
             loads: LoadsOption = None,
             model: Annotated[str, typer.Option(help="MuJoCo body model.")] = "myolegs_abdomen",
             osim_model: Annotated[Path | None, typer.Option(help="OpenSim model: needed by moco; its mass scales "

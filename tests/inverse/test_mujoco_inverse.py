@@ -12,7 +12,11 @@ from synergait.errors import InputFileError, ParameterError
 from synergait.inverse import estimate_activations
 from synergait.inverse.table import ActivationTable
 from synergait.inverse.validation import (
-    EMG_CODE_MUSCLES, compare_tables, correlate_with_emg, gait_cycle_profile, pearson,
+    EMG_CODE_MUSCLES,
+    compare_tables,
+    correlate_with_emg,
+    gait_cycle_profile,
+    pearson,
 )
 
 

@@ -25,7 +25,9 @@ def run_json(*args: str | Path) -> dict:
 def test_help_on_every_subcommand() -> None:
     for command in ([], ["data"], ["data", "info"], ["data", "events"], ["data", "cycles"], ["data", "fetch"],
                     ["data", "reference"], ["demo"], ["version"], ["env"], ["env", "info"], ["env", "rollout"],
-                    ["env", "make-pose"], ["bench"], ["bench", "env"]):
+                    ["env", "make-pose"], ["bench"], ["bench", "env"], ["bench", "inverse"], ["inverse"],
+                    ["synergy"], ["synergy", "extract"], ["synergy", "sweep"], ["synergy", "compare"],
+                    ["synergy", "default"]):
         result = run(*command, "--help")
         assert result.returncode == 0, (command, result.stderr)
         assert "Usage" in result.stdout
@@ -89,6 +91,8 @@ def test_demo_runs_on_shared_data(shared_data: Path, tmp_path: Path) -> None:
     result = run_json("demo", "--out", tmp_path / "demo", "--from", shared_data)
     assert (tmp_path / "demo" / "report.html").stat().st_size > 300
     assert (tmp_path / "demo" / "human_cycles.png").stat().st_size > 20_000
+    assert (tmp_path / "demo" / "synergies.png").stat().st_size > 20_000
+    assert result["synergies"]["vaf"] > 0.99 and result["inverse"]["emg_r"]["gastrocnemius"] > 0.6
     assert result["events"]["right"]["heel_strikes"] == pytest.approx([0.263, 1.407])
 
 
@@ -111,3 +115,28 @@ def test_bench_env_json() -> None:
     result = run_json("bench", "env", "--steps", "100", "--repeats", "1")
     assert result["physics_sim_s_per_s"] > 0 and result["env_sim_s_per_s"] > 0
     assert 0.3 < result["ratio_env_to_physics"] < 2.0
+
+
+def test_inverse_and_synergy_commands(rajagopal: Path, tmp_path: Path) -> None:
+    activations = tmp_path / "act.csv"
+    result = run_json("inverse", "--coordinates", rajagopal / "coordinates.sto", "--grf", rajagopal / "grf_walk.mot",
+                      "--loads", rajagopal / "grf_walk.xml", "--osim-model", rajagopal / "subject_walk_scaled.osim",
+                      "--start", "0.48", "--stop", "1.61", "--out", activations)
+    assert result["backend"] == "mujoco" and result["n_muscles"] == 86 and result["n_frames"] == 114
+    basis = tmp_path / "basis.npz"
+    extracted = run_json("synergy", "extract", activations, "--k", "10", "--out", basis, "--figure",
+                         tmp_path / "h.png")
+    assert extracted["k"] == 10 and extracted["vaf"] > 0.99 and len(extracted["muscles"]) == 40
+    assert set(extracted["vaf_per_muscle"]) == set(extracted["muscles"])
+    assert (tmp_path / "h.png").stat().st_size > 20_000
+    swept = run_json("synergy", "sweep", activations, "--kmax", "4", "--restarts", "1")
+    assert [row["k"] for row in swept["rows"]] == [1, 2, 3, 4]
+    compared = run_json("synergy", "compare", basis, basis)
+    assert compared["mean_cosine"] == pytest.approx(1.0)
+
+
+def test_synergy_bad_k_exit_2(rajagopal: Path, tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("time,soleus_r,tibant_r\n0,0.1,0.2\n0.01,0.2,0.1\n")
+    result = run("synergy", "extract", tmp_path / "a.csv", "--k", "5", "--muscles", "soleus_r,tibant_r",
+                 "--out", tmp_path / "b.npz")
+    assert result.returncode == 2 and "k: must be between 1 and the number of muscles (2)" in result.stderr

@@ -436,6 +436,18 @@ def bench_env(steps: Annotated[int, typer.Option(help="Control steps per measure
     emit(result, as_json, lambda r: console.print(_key_value_table("env throughput", r)))
 
 
+@bench_app.command("inverse")
+def bench_inverse(source: FromOption = None,
+                  moco: Annotated[bool, typer.Option(help="Also run MocoInverse (needs opensim).")] = True,
+                  as_json: JsonFlag = False) -> None:
+    """MuJoCo inverse vs MocoInverse on the Rajagopal stride: wall times, ratio, per-muscle and EMG agreement."""
+    from synergait.inverse.bench import measure_inverse
+
+    with console.status("measuring", spinner="dots") if not as_json else _nullcontext():
+        result = measure_inverse(source, moco=moco)
+    emit(result, as_json, lambda r: console.print(_key_value_table("inverse benchmark", r)))
+
+
 # --- main job ----------------------------------------------------------------------------------------------------
 @app.command()
 def demo(out: Annotated[Path, typer.Option(help="Output folder.")] = Path("synergait-demo"),

@@ -15,7 +15,8 @@ class InputFileError(SynergaitError, ValueError):
     def __init__(self, path: str | Path, problem: str) -> None:
         self.path = Path(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        super().__init__(f"{path}: {problem}")  # as given: a URL must keep its '//'
+
 
 
 class ParameterError(SynergaitError, ValueError):

@@ -427,12 +427,14 @@ def env_make_pose(source: FromOption = None,
 @bench_app.command("env")
 def bench_env(steps: Annotated[int, typer.Option(help="Control steps per measurement.")] = 2000,
               repeats: Annotated[int, typer.Option(help="Best of this many runs.")] = 3,
+              myosuite_python: Annotated[str | None, typer.Option(help="Python of a venv with myosuite (it pins "
+                                                                       "gymnasium < 1.3).")] = None,
               as_json: JsonFlag = False) -> None:
     """Environment throughput vs the raw physics loop (and MyoSuite when installed), in simulated s per s."""
     from synergait.env.bench import measure_env_throughput
 
     with console.status("measuring", spinner="dots") if not as_json else _nullcontext():
-        result = measure_env_throughput(steps, repeats=repeats)
+        result = measure_env_throughput(steps, repeats=repeats, myosuite_python=myosuite_python)
     emit(result, as_json, lambda r: console.print(_key_value_table("env throughput", r)))
 
 

@@ -3,7 +3,8 @@
 (a) physics: raw ``mj_step`` of the same model, terrain and timestep, replaying the excitations (b) applied,
     each held for one control period, and resetting to the initial pose where (b) reset;
 (b) env: :func:`~synergait.env.factory.make_walk_env` (synergy controller, mirroring on) with random actions;
-(c) MyoSuite ``myoLegWalk-v0`` with random actions, when ``myosuite`` is installed.
+(c) MyoSuite ``myoLegWalk-v0`` with random actions, when ``myosuite`` is installed here or in the interpreter
+    given as ``myosuite_python``.
 
 Figures are simulated seconds per wall-clock second; ratios compare (b) with (a) and (b) with (c).
 """
@@ -56,25 +57,44 @@ def _interleaved(config: WalkConfig, steps: int, seed: int) -> tuple[float, floa
     return env_time, physics_time, episodes
 
 
-def _myosuite_rate(steps: int, seed: int) -> float | None:
-    try:
-        import gymnasium as gym
-        import myosuite  # noqa: F401  (registers the MyoSuite environments)
-    except ImportError:
-        return None
-    env = gym.make("myoLegWalk-v0")
-    env.reset(seed=seed)
-    env.action_space.seed(seed)
-    dt = float(env.unwrapped.dt)
-    start = time.perf_counter()
-    for _ in range(steps):
-        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
-        if terminated or truncated:
-            env.reset()
-    return steps * dt / (time.perf_counter() - start)
+_MYOSUITE_SNIPPET = """
+import json, sys, time
+import gymnasium as gym
+import myosuite  # registers the MyoSuite environments
+steps, seed = int(sys.argv[1]), int(sys.argv[2])
+env = gym.make("myoLegWalk-v0")
+env.reset(seed=seed)
+env.action_space.seed(seed)
+start = time.perf_counter()
+for _ in range(steps):
+    _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+    if terminated or truncated:
+        env.reset()
+print(json.dumps(steps * float(env.unwrapped.dt) / (time.perf_counter() - start)))
+"""
 
 
-def measure_env_throughput(steps: int = 2000, seed: int = 0, repeats: int = 3) -> dict[str, Any]:
+def _myosuite_rate(steps: int, seed: int, python: str | None = None) -> float | None:
+    """MyoSuite ``myoLegWalk-v0`` with random actions, in this interpreter or in ``python`` (MyoSuite pins
+    gymnasium < 1.3 and its own myo-sim, so it usually lives in a separate virtual environment)."""
+    import subprocess
+    import sys
+
+    interpreter = python or sys.executable
+    if python is None:
+        try:
+            import myosuite  # noqa: F401
+        except ImportError:
+            return None
+    result = subprocess.run([interpreter, "-c", _MYOSUITE_SNIPPET, str(steps), str(seed)], capture_output=True,
+                            text=True, timeout=1800)
+    if result.returncode != 0:
+        raise RuntimeError(f"MyoSuite benchmark failed: {result.stderr.strip().splitlines()[-1:]}")
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def measure_env_throughput(steps: int = 2000, seed: int = 0, repeats: int = 3,
+                           myosuite_python: str | None = None) -> dict[str, Any]:
     """Simulated seconds per wall second for (a), (b), (c) and their ratios.
 
     (a) replays the excitations and resets of (b) step by step, alternating with it, so both integrate the same
@@ -85,7 +105,7 @@ def measure_env_throughput(steps: int = 2000, seed: int = 0, repeats: int = 3) -
     runs = [_interleaved(config, steps, seed) for _ in range(repeats)]
     env = simulated / min(r[0] for r in runs)
     physics = simulated / min(r[1] for r in runs)
-    myosuite = _myosuite_rate(steps, seed)
+    myosuite = _myosuite_rate(steps, seed, myosuite_python)
     return {
         "model": config.model, "timestep_s": config.timestep_s, "substeps": config.substeps,
         "control_steps": steps, "repeats": repeats, "episodes": runs[0][2],

@@ -1,0 +1,249 @@
+"""Training with Stable-Baselines3: runs that checkpoint atomically, resume after a kill, and keep the best policy.
+
+Run directory layout::
+
+    RUN/config.yaml                 the TrainConfig (a resumed run reads it back)
+    RUN/episodes.csv                learning curve: step, env, return, length, wall and CPU seconds
+    RUN/eval.csv                    periodic deterministic evaluation: step, mean/std return, mean length
+    RUN/best_model.zip              policy with the best mean evaluation return (the paper keeps this one)
+    RUN/best_vecnormalize.pkl       its observation normaliser (when used)
+    RUN/checkpoints/step_N/         model.zip (policy, optimiser, step counter, schedules), vecnormalize.pkl,
+                                    replay_buffer.pkl (optional), state.json (CPU hours, curriculum position)
+    RUN/checkpoints/latest.json     which checkpoint is complete (written last, atomically)
+
+A checkpoint directory is complete before ``latest.json`` points to it, so a kill at any moment leaves the
+previous checkpoint usable; on resume, curve rows logged after that checkpoint are dropped so the curve stays
+continuous.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from stable_baselines3 import PPO, SAC
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
+
+from synergait.env import make_walk_env
+from synergait.errors import InputFileError, ParameterError
+from synergait.fileio import atomic_path, atomic_write_text
+from synergait.train.config import TrainConfig
+
+ALGORITHMS: dict[str, type[BaseAlgorithm]] = {"sac": SAC, "ppo": PPO}
+EPISODE_FIELDS = ["step", "env", "return", "length", "wall_s", "cpu_s"]
+EVAL_FIELDS = ["step", "mean_return", "std_return", "mean_length", "wall_s"]
+
+
+def _make_env(config: TrainConfig, rank: int):
+    def factory():
+        return Monitor(make_walk_env(config.controller, basis=config.basis, mirroring=config.mirroring,
+                                     config=config.env))
+    return factory
+
+
+def make_vec_env(config: TrainConfig) -> VecEnv:
+    envs: VecEnv = DummyVecEnv([_make_env(config, i) for i in range(config.n_envs)])
+    envs.seed(config.seed)
+    if config.normalize_observations:
+        envs = VecNormalize(envs, norm_obs=True, norm_reward=False)
+    return envs
+
+
+def _schedule(config: TrainConfig):
+    if config.lr_schedule == "constant":
+        return config.learning_rate
+    rate = config.learning_rate
+    return lambda progress_remaining: progress_remaining * rate  # linear decay to 0 over total_steps
+
+
+def make_algorithm(config: TrainConfig, envs: VecEnv) -> BaseAlgorithm:
+    net = list(config.net_arch)
+    common: dict[str, Any] = {"learning_rate": _schedule(config), "gamma": config.gamma, "seed": config.seed,
+                              "device": config.device, "verbose": 0}
+    if config.algo == "sac":
+        return SAC("MlpPolicy", envs, buffer_size=config.buffer_size, learning_starts=config.learning_starts,
+                   batch_size=config.batch_size, train_freq=config.train_freq, gradient_steps=config.gradient_steps,
+                   policy_kwargs={"net_arch": {"pi": net, "qf": net}, "activation_fn": torch.nn.ReLU}, **common)
+    return PPO("MlpPolicy", envs, n_steps=config.n_steps, batch_size=config.batch_size, n_epochs=config.n_epochs,
+               gae_lambda=config.gae_lambda, clip_range=config.clip_range, ent_coef=config.ent_coef,
+               policy_kwargs={"net_arch": {"pi": net, "vf": net}, "activation_fn": torch.nn.ReLU}, **common)
+
+
+class _CsvLog:
+    """Append-only CSV with a header; ``truncate_after(step)`` drops rows logged after a checkpoint."""
+
+    def __init__(self, path: Path, fields: list[str]) -> None:
+        self.path, self.fields = path, fields
+        if not path.exists():
+            atomic_write_text(path, ",".join(fields) + "\n")
+
+    def append(self, row: dict[str, Any]) -> None:
+        with self.path.open("a", newline="") as f:
+            csv.DictWriter(f, self.fields).writerow(row)
+
+    def truncate_after(self, step: int) -> None:
+        with self.path.open(newline="") as f:
+            rows = [r for r in csv.DictReader(f) if int(float(r["step"])) <= step]
+        with atomic_path(self.path) as tmp, tmp.open("w", newline="") as f:
+            writer = csv.DictWriter(f, self.fields)
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+class RunCallback(BaseCallback):
+    """Learning curve, periodic evaluation with best-model keeping, atomic checkpoints, CPU-hour accounting."""
+
+    def __init__(self, run: Path, config: TrainConfig, state: dict[str, Any]) -> None:
+        super().__init__()
+        self.run, self.config, self.state = run, config, state
+        self.episodes = _CsvLog(run / "episodes.csv", EPISODE_FIELDS)
+        self.evals = _CsvLog(run / "eval.csv", EVAL_FIELDS)
+        self._wall0, self._cpu0 = time.perf_counter(), time.process_time()
+        self._next_eval = self._next_multiple(config.eval_every_steps)
+        self._next_checkpoint = self._next_multiple(config.checkpoint_every_steps)
+        self._eval_env: VecEnv | None = None
+
+    def _next_multiple(self, every: int) -> int:
+        return (self.state["num_timesteps"] // every + 1) * every
+
+    def _elapsed(self) -> tuple[float, float]:
+        return (self.state["wall_s"] + time.perf_counter() - self._wall0,
+                self.state["cpu_s"] + time.process_time() - self._cpu0)
+
+    def _on_step(self) -> bool:
+        step = self.num_timesteps
+        for env_index, info in enumerate(self.locals.get("infos", [])):
+            if "episode" in info:
+                wall, cpu = self._elapsed()
+                self.episodes.append({"step": step, "env": env_index, "return": info["episode"]["r"],
+                                      "length": info["episode"]["l"], "wall_s": round(wall, 3),
+                                      "cpu_s": round(cpu, 3)})
+        if step >= self._next_eval:
+            self._next_eval += self.config.eval_every_steps
+            self.evaluate()
+        if step >= self._next_checkpoint:
+            self._next_checkpoint += self.config.checkpoint_every_steps
+            self.checkpoint()
+        return True
+
+    def _on_training_end(self) -> None:
+        self.evaluate()
+        self.checkpoint()
+
+    def evaluate(self) -> None:
+        """Deterministic episodes on a fresh env (same task); keep the policy if its mean return is the best."""
+        if self._eval_env is None:
+            self._eval_env = DummyVecEnv([_make_env(self.config, 0)])
+            self._eval_env.seed(self.config.seed + 10_000)
+        normaliser = self.model.get_vec_normalize_env()
+        returns, lengths = [], []
+        for _ in range(self.config.eval_episodes):
+            observation, done, total, length = self._eval_env.reset(), False, 0.0, 0
+            while not done:
+                if normaliser is not None:
+                    observation = normaliser.normalize_obs(observation)
+                action, _ = self.model.predict(observation, deterministic=True)
+                observation, reward, dones, _ = self._eval_env.step(action)
+                total, length, done = total + float(reward[0]), length + 1, bool(dones[0])
+            returns.append(total)
+            lengths.append(length)
+        mean = float(np.mean(returns))
+        wall, _ = self._elapsed()
+        self.evals.append({"step": self.num_timesteps, "mean_return": mean, "std_return": float(np.std(returns)),
+                           "mean_length": float(np.mean(lengths)), "wall_s": round(wall, 3)})
+        if self.state.get("best_mean_return") is None or mean > self.state["best_mean_return"]:
+            self.state["best_mean_return"], self.state["best_step"] = mean, self.num_timesteps
+            with atomic_path(self.run / "best_model.zip") as tmp:
+                self.model.save(tmp)
+            if normaliser is not None:
+                with atomic_path(self.run / "best_vecnormalize.pkl") as tmp:
+                    normaliser.save(str(tmp))
+
+    def checkpoint(self) -> None:
+        step = self.num_timesteps
+        root = self.run / "checkpoints"
+        target = root / f"step_{step}"
+        staging = root / f".step_{step}.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        self.model.save(staging / "model.zip")
+        normaliser = self.model.get_vec_normalize_env()
+        if normaliser is not None:
+            normaliser.save(str(staging / "vecnormalize.pkl"))
+        if self.config.save_replay_buffer and hasattr(self.model, "save_replay_buffer"):
+            self.model.save_replay_buffer(staging / "replay_buffer.pkl")
+        wall, cpu = self._elapsed()
+        episode_index = self.training_env.get_attr("episode_index") if hasattr(self.training_env, "get_attr") else []
+        state = {**self.state, "num_timesteps": step, "wall_s": wall, "cpu_s": cpu, "cpu_hours": cpu / 3600,
+                 "episode_index": [int(i) for i in episode_index]}
+        (staging / "state.json").write_text(json.dumps(state, indent=1))
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+        previous = _latest(self.run)
+        atomic_write_text(root / "latest.json", json.dumps({"checkpoint": target.name, "num_timesteps": step}))
+        if previous is not None and previous != target:
+            shutil.rmtree(previous, ignore_errors=True)
+        self.state.update(state)
+        atomic_write_text(self.run / "run.json", json.dumps(
+            {"num_timesteps": step, "total_steps": self.config.total_steps, "cpu_hours": cpu / 3600,
+             "wall_hours": wall / 3600, "best_mean_return": self.state.get("best_mean_return"),
+             "best_step": self.state.get("best_step")}, indent=1))
+
+
+def _latest(run: Path) -> Path | None:
+    pointer = run / "checkpoints" / "latest.json"
+    if not pointer.exists():
+        return None
+    return run / "checkpoints" / json.loads(pointer.read_text())["checkpoint"]
+
+
+def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progress: bool = True) -> dict[str, Any]:
+    """Train (or resume) the run in directory ``run``; returns a summary (steps, CPU hours, best return)."""
+    run = Path(run)
+    torch.set_num_threads(config.torch_threads)
+    if resume:
+        if not (run / "config.yaml").exists():
+            raise InputFileError(run, "no config.yaml: not a synergait run directory")
+        config = TrainConfig.from_yaml(run / "config.yaml")
+    elif (run / "checkpoints" / "latest.json").exists():
+        raise ParameterError("--out", f"{run} already holds a run; pass --resume to continue it")
+    run.mkdir(parents=True, exist_ok=True)
+    if not resume:
+        atomic_write_text(run / "config.yaml", config.to_yaml())
+    envs = make_vec_env(config)
+    latest = _latest(run) if resume else None
+    state: dict[str, Any] = {"num_timesteps": 0, "wall_s": 0.0, "cpu_s": 0.0, "best_mean_return": None,
+                             "best_step": None}
+    if latest is not None:
+        state.update(json.loads((latest / "state.json").read_text()))
+        if isinstance(envs, VecNormalize) and (latest / "vecnormalize.pkl").exists():
+            envs = VecNormalize.load(str(latest / "vecnormalize.pkl"), envs.venv)
+        model = ALGORITHMS[config.algo].load(latest / "model.zip", env=envs, device=config.device)
+        if (latest / "replay_buffer.pkl").exists() and hasattr(model, "load_replay_buffer"):
+            model.load_replay_buffer(latest / "replay_buffer.pkl")
+        for index, episode in enumerate(state.get("episode_index", [])):  # curriculum continues where it was
+            envs.env_method("__setattr__", "episode_index", episode, indices=[index])
+        for log in ("episodes.csv", "eval.csv"):
+            if (run / log).exists():
+                _CsvLog(run / log, EPISODE_FIELDS if log == "episodes.csv" else EVAL_FIELDS).truncate_after(
+                    state["num_timesteps"])
+    else:
+        model = make_algorithm(config, envs)
+    remaining = config.total_steps - state["num_timesteps"]
+    callback = RunCallback(run, config, state)
+    if remaining > 0:
+        model.learn(total_timesteps=remaining, reset_num_timesteps=latest is None, callback=callback,
+                    progress_bar=progress)
+    envs.close()
+    return {"run": str(run), "num_timesteps": int(model.num_timesteps), "total_steps": config.total_steps,
+            "cpu_hours": callback.state["cpu_s"] / 3600, "best_mean_return": callback.state.get("best_mean_return"),
+            "best_step": callback.state.get("best_step"), "resumed_from": latest.name if latest else None}

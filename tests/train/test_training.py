@@ -1,0 +1,78 @@
+"""Training runs for real (short): SB3 PPO and SAC on the walker, checkpoints, kill -9 and resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from synergait.errors import ParameterError
+from synergait.train.config import TrainConfig
+from synergait.train.trainer import train
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_paper_preset_is_the_paper() -> None:
+    paper = TrainConfig.preset("paper")
+    assert (paper.algo, paper.buffer_size, paper.learning_starts, paper.batch_size) == ("sac", 3_000_000, 10_000, 256)
+    assert paper.learning_rate == 1e-3 and paper.lr_schedule == "linear"
+    assert paper.net_arch == [512, 512, 256] and paper.total_steps == 75_000_000
+    assert TrainConfig.preset("cpu", seed=4).seed == 4
+    with pytest.raises(ParameterError, match="unknown preset"):
+        TrainConfig.preset("gpu")
+
+
+def test_sac_run_writes_curves_best_policy_and_checkpoint(tmp_path: Path) -> None:
+    config = TrainConfig.preset("paper", total_steps=300, learning_starts=100, buffer_size=5000, net_arch=[64, 64],
+                                eval_every_steps=150, eval_episodes=1, checkpoint_every_steps=150,
+                                save_replay_buffer=True, controller="independent")
+    result = train(config, tmp_path / "run", progress=False)
+    run = tmp_path / "run"
+    assert result["num_timesteps"] == 300
+    assert [int(r["step"]) for r in _rows(run / "eval.csv")][:2] == [150, 300]
+    assert len(_rows(run / "episodes.csv")) >= 2  # an untrained walker falls within ~50 steps
+    assert (run / "best_model.zip").stat().st_size > 10_000
+    latest = json.loads((run / "checkpoints" / "latest.json").read_text())
+    checkpoint = run / "checkpoints" / latest["checkpoint"]
+    assert {p.name for p in checkpoint.iterdir()} == {"model.zip", "replay_buffer.pkl", "state.json"}
+    state = json.loads((checkpoint / "state.json").read_text())
+    assert state["num_timesteps"] == 300 and state["cpu_hours"] > 0 and len(state["episode_index"]) == 1
+
+
+def test_kill_and_resume_continue_the_same_run(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "synergait.cli", "train", "--preset", "cpu", "--controller", "independent",
+               "--steps", "4096", "--envs", "1", "--checkpoint-every", "1024", "--eval-every", "100000",
+               "--out", str(run), "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+    pointer = run / "checkpoints" / "latest.json"
+    deadline = time.time() + 240
+    while time.time() < deadline and process.poll() is None:
+        if pointer.exists() and json.loads(pointer.read_text())["num_timesteps"] >= 1024:
+            break
+        time.sleep(0.2)
+    assert process.poll() is None, "training ended before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    killed_at = json.loads(pointer.read_text())["num_timesteps"]
+    assert 1024 <= killed_at < 4096
+    resumed = subprocess.run([*command[:-3], "--resume", "--out", str(run), "--json"], capture_output=True,
+                             text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    result = json.loads(resumed.stdout)
+    assert result["resumed_from"] == f"step_{killed_at}"
+    assert result["num_timesteps"] == 4096
+    steps = [int(r["step"]) for r in _rows(run / "episodes.csv")]
+    assert steps == sorted(steps) and steps[-1] <= 4096  # one continuous curve, no restart from zero
+    assert json.loads((run / "run.json").read_text())["cpu_hours"] > 0

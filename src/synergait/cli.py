@@ -457,6 +457,28 @@ def train_command(
     emit(result, as_json, lambda r: console.print(_key_value_table("training", r)))
 
 
+@app.command("sweep")
+def sweep_command(
+    out: Annotated[Path, typer.Option(help="Sweep directory: one run directory per controller and seed.")],
+    seeds: Annotated[int, typer.Option(help="Seeds 0..N-1 (the paper: 5).")] = 5,
+    controllers: Annotated[str, typer.Option(help="Comma-separated: synergy,independent.")] = "synergy,independent",
+    preset: Annotated[str, typer.Option(help="paper or cpu.")] = "cpu",
+    steps: Annotated[int | None, typer.Option(help="Environment steps per run.")] = None,
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (default: local Ray).")] = None,
+    cpus_per_run: Annotated[float, typer.Option(help="CPUs Ray reserves per run.")] = 1.0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train every controller x seed as Ray tasks and draw the paper's Figure 1 (learning curves)."""
+    from synergait.train.config import TrainConfig
+    from synergait.train.sweep import run_sweep
+
+    base = TrainConfig.preset(preset, total_steps=steps)
+    result = run_sweep(base, out, seeds=list(range(seeds)), controllers=controllers.split(","), address=address,
+                       cpus_per_run=cpus_per_run)
+    emit(result, as_json, lambda r: console.print(_key_value_table("sweep", {
+        "runs": {k: v.get("status") for k, v in r["runs"].items()}, "failed": r["failed"], "figure": r["figure"]})))
+
+
 # --- benchmarks ---------------------------------------------------------------------------------------------------
 @bench_app.command("env")
 def bench_env(steps: Annotated[int, typer.Option(help="Control steps per measurement.")] = 2000,

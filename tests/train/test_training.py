@@ -43,6 +43,7 @@ def test_sac_run_writes_curves_best_policy_and_checkpoint(tmp_path: Path) -> Non
     assert [int(r["step"]) for r in _rows(run / "eval.csv")][:2] == [150, 300]
     assert len(_rows(run / "episodes.csv")) >= 2  # an untrained walker falls within ~50 steps
     assert (run / "best_model.zip").stat().st_size > 10_000
+    assert list((run / "tensorboard").glob("sb3_*/events.out.tfevents.*"))
     latest = json.loads((run / "checkpoints" / "latest.json").read_text())
     checkpoint = run / "checkpoints" / latest["checkpoint"]
     assert {p.name for p in checkpoint.iterdir()} == {"model.zip", "replay_buffer.pkl", "state.json"}

@@ -5,6 +5,7 @@ Run directory layout::
     RUN/config.yaml                 the TrainConfig (a resumed run reads it back)
     RUN/episodes.csv                learning curve: step, env, return, length, wall and CPU seconds
     RUN/eval.csv                    periodic deterministic evaluation: step, mean/std return, mean length
+    RUN/tensorboard/                SB3's TensorBoard logs (rollout and train statistics, evaluation)
     RUN/best_model.zip              policy with the best mean evaluation return (the paper keeps this one)
     RUN/best_vecnormalize.pkl       its observation normaliser (when used)
     RUN/checkpoints/step_N/         model.zip (policy, optimiser, step counter, schedules), vecnormalize.pkl,
@@ -65,10 +66,11 @@ def _schedule(config: TrainConfig):
     return lambda progress_remaining: progress_remaining * rate  # linear decay to 0 over total_steps
 
 
-def make_algorithm(config: TrainConfig, envs: VecEnv) -> BaseAlgorithm:
+def make_algorithm(config: TrainConfig, envs: VecEnv, tensorboard_dir: Path | None = None) -> BaseAlgorithm:
     net = list(config.net_arch)
     common: dict[str, Any] = {"learning_rate": _schedule(config), "gamma": config.gamma, "seed": config.seed,
-                              "device": config.device, "verbose": 0}
+                              "device": config.device, "verbose": 0,
+                              "tensorboard_log": str(tensorboard_dir) if tensorboard_dir else None}
     if config.algo == "sac":
         return SAC("MlpPolicy", envs, buffer_size=config.buffer_size, learning_starts=config.learning_starts,
                    batch_size=config.batch_size, train_freq=config.train_freq, gradient_steps=config.gradient_steps,
@@ -160,6 +162,8 @@ class RunCallback(BaseCallback):
         wall, _ = self._elapsed()
         self.evals.append({"step": self.num_timesteps, "mean_return": mean, "std_return": float(np.std(returns)),
                            "mean_length": float(np.mean(lengths)), "wall_s": round(wall, 3)})
+        self.logger.record("eval/mean_return", mean)
+        self.logger.record("eval/mean_length", float(np.mean(lengths)))
         if self.state.get("best_mean_return") is None or mean > self.state["best_mean_return"]:
             self.state["best_mean_return"], self.state["best_step"] = mean, self.num_timesteps
             with atomic_path(self.run / "best_model.zip") as tmp:
@@ -227,7 +231,8 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
         state.update(json.loads((latest / "state.json").read_text()))
         if isinstance(envs, VecNormalize) and (latest / "vecnormalize.pkl").exists():
             envs = VecNormalize.load(str(latest / "vecnormalize.pkl"), envs.venv)
-        model = ALGORITHMS[config.algo].load(latest / "model.zip", env=envs, device=config.device)
+        model = ALGORITHMS[config.algo].load(latest / "model.zip", env=envs, device=config.device,
+                                             tensorboard_log=str(run / "tensorboard"))
         if (latest / "replay_buffer.pkl").exists() and hasattr(model, "load_replay_buffer"):
             model.load_replay_buffer(latest / "replay_buffer.pkl")
         for index, episode in enumerate(state.get("episode_index", [])):  # curriculum continues where it was
@@ -237,12 +242,12 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
                 _CsvLog(run / log, EPISODE_FIELDS if log == "episodes.csv" else EVAL_FIELDS).truncate_after(
                     state["num_timesteps"])
     else:
-        model = make_algorithm(config, envs)
+        model = make_algorithm(config, envs, run / "tensorboard")
     remaining = config.total_steps - state["num_timesteps"]
     callback = RunCallback(run, config, state)
     if remaining > 0:
         model.learn(total_timesteps=remaining, reset_num_timesteps=latest is None, callback=callback,
-                    progress_bar=progress)
+                    progress_bar=progress, tb_log_name="sb3")
     envs.close()
     return {"run": str(run), "num_timesteps": int(model.num_timesteps), "total_steps": config.total_steps,
             "cpu_hours": callback.state["cpu_s"] / 3600, "best_mean_return": callback.state.get("best_mean_return"),

@@ -27,7 +27,7 @@ def test_help_on_every_subcommand() -> None:
                     ["data", "reference"], ["demo"], ["version"], ["env"], ["env", "info"], ["env", "rollout"],
                     ["env", "make-pose"], ["bench"], ["bench", "env"], ["bench", "inverse"], ["inverse"],
                     ["synergy"], ["synergy", "extract"], ["synergy", "sweep"], ["synergy", "compare"],
-                    ["synergy", "default"], ["train"], ["sweep"], ["bench", "train"]):
+                    ["synergy", "default"], ["train"], ["sweep"], ["bench", "train"], ["metrics"]):
         result = run(*command, "--help")
         assert result.returncode == 0, (command, result.stderr)
         assert "Usage" in result.stdout
@@ -140,3 +140,16 @@ def test_synergy_bad_k_exit_2(rajagopal: Path, tmp_path: Path) -> None:
     result = run("synergy", "extract", tmp_path / "a.csv", "--k", "5", "--muscles", "soleus_r,tibant_r",
                  "--out", tmp_path / "b.npz")
     assert result.returncode == 2 and "k: must be between 1 and the number of muscles (2)" in result.stderr
+
+
+def test_metrics_command_human_vs_human(shared_data: Path, tmp_path: Path) -> None:
+    from synergait.data.reference import load_falisse2019
+
+    table = load_falisse2019(shared_data / "falisse2019_subject1" / "ExperimentalData.mat").table
+    table[table["cycle"] == 3].assign(subject="held-out").to_csv(tmp_path / "sim.csv", index=False)
+    table[table["cycle"] != 3].to_csv(tmp_path / "ref.csv", index=False)
+    result = run_json("metrics", tmp_path / "sim.csv", "--reference", tmp_path / "ref.csv")
+    assert set(result) >= {"rmse_ratio", "pearson_r", "counts_over", "trend_agreement", "emg"}
+    assert set(result["counts_over"]) == {"2", "3", "5"} and result["counts_over"]["5"] == 0
+    assert all(r > 0.9 for r in result["pearson_r"].values())
+    assert result["trend_agreement"]["checked"] == 0  # one condition: no trend to check

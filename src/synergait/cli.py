@@ -479,6 +479,34 @@ def sweep_command(
         "runs": {k: v.get("status") for k, v in r["runs"].items()}, "failed": r["failed"], "figure": r["figure"]})))
 
 
+# --- evaluation ------------------------------------------------------------------------------------------------
+@app.command("metrics")
+def metrics_command(
+    sim_cycles: Annotated[Path, typer.Argument(help="Simulated (or any) cycles as a ReferenceSet CSV.")],
+    reference: Annotated[str, typer.Option(help="Known dataset name or a ReferenceSet CSV.")] = "falisse2019",
+    source: FromOption = None, as_json: JsonFlag = False,
+) -> None:
+    """RMSE ratio, Pearson r, counts over 2/3/5, trend agreement and EMG similarity against human data."""
+    from synergait.data.fetch import DATASETS, load_reference
+    from synergait.data.reference import ReferenceSet
+    from synergait.evaluate.metrics import score
+
+    human = load_reference(reference, source=source) if reference in DATASETS else ReferenceSet.from_csv(reference)
+    result = score(ReferenceSet.from_csv(sim_cycles), human).headline()
+
+    def render(r: dict[str, Any]) -> None:
+        table = Table("variable", "RMSE ratio", "Pearson r", title=f"against {human.name}")
+        for variable, ratio in r["rmse_ratio"].items():
+            table.add_row(variable, f"{ratio:.2f}", f"{r['pearson_r'].get(variable, float('nan')):.3f}")
+        console.print(table)
+        console.print(f"variable-phase combinations with RMSE ratio > 2 / 3 / 5: "
+                      f"{r['counts_over']['2']} / {r['counts_over']['3']} / {r['counts_over']['5']}")
+        for note in r["approximation"] + r["gaps"]:
+            console.print(f"note: {note}")
+
+    emit(result, as_json, render)
+
+
 # --- benchmarks ---------------------------------------------------------------------------------------------------
 @bench_app.command("env")
 def bench_env(steps: Annotated[int, typer.Option(help="Control steps per measurement.")] = 2000,

@@ -1,0 +1,218 @@
+"""The paper's agreement metrics between simulated and human gait cycles, generalised.
+
+Both sides are :class:`~synergait.data.reference.ReferenceSet` tables (the simulation's cycles are written in the
+same schema, one "subject" per controller), so any source of cycles can be scored: a policy, a scripted
+controller or another human.
+
+Definitions (per variable, condition and phase; phases from :data:`~synergait.data.cycles.DEFAULT_PHASE_BOUNDS`):
+
+* **RMSE ratio** = RMSE(sim mean curve, subject mean curve) averaged over the reference subjects, divided by the
+  mean RMSE over all pairs of reference subjects (cross-human). 1.0 = as far from the data as humans are from
+  each other.
+* **Approximations**, flagged in every result (``approximation``):
+  - one subject with several cycles: cycles stand in for subjects (within-subject variability, smaller than
+    cross-human, so ratios come out larger);
+  - mean +/- SD only: E[RMSE(a, b)^2] = mean(2 SD^2) between two humans and mean((sim - mean)^2 + SD^2) between
+    the simulation and a human, so RMSE ratio = sqrt(mean((sim - mean)^2 + SD^2) / mean(2 SD^2)).
+* **Pearson r** between the simulated mean curve and the reference grand mean over the whole cycle.
+* **Counts** of variable x phase combinations with RMSE ratio above 2, 3 and 5, the ratio of each combination
+  being its mean over the conditions evaluated.
+* **Trend directionality**: for each variable x phase whose human phase mean changes strictly monotonically
+  with speed (level conditions, at least 3) or with slope (at 1.2 m/s), does the simulated phase mean change in
+  the same direction (sign of its Spearman correlation)?
+* **EMG similarity**: r(sim activation, subject i's mean EMG) for every subject, against the distribution of
+  pairwise cross-human r; amplitudes normalised to each controller's / subject's maximum (r is scale-free; the
+  normalised curves are what the figures show).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+from synergait.data.cycles import DEFAULT_PHASE_BOUNDS, PHASES, phase_mask
+from synergait.data.reference import Condition, ReferenceSet
+from synergait.errors import ParameterError
+
+KINEMATIC_VARIABLES = ("hip_angle", "knee_angle", "ankle_angle", "hip_moment", "knee_moment", "ankle_moment",
+                       "grf_ap", "grf_vertical")
+EMG_VARIABLES = tuple(f"emg_{m}" for m in ("SOL", "GASmed", "TA", "ST", "BF", "RF", "VM", "VL"))
+THRESHOLDS = (2, 3, 5)
+
+
+def _rmse(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((a[..., mask] - b[..., mask]) ** 2)))
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    if np.std(a) == 0 or np.std(b) == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+@dataclass
+class HumanSide:
+    """Reference curves of one variable at one condition: per-"subject" mean curves (or mean and SD)."""
+
+    curves: np.ndarray  # (n, 101): subject means, or cycles standing in for subjects
+    sd: np.ndarray | None  # (101,) when only mean +/- SD is known
+    approximation: str | None
+
+    @classmethod
+    def of(cls, reference: ReferenceSet, variable: str, condition: Condition) -> HumanSide:
+        if reference.is_mean_sd:
+            rows = reference._rows(variable, condition, None)
+            mean = rows.groupby("pct_gait_cycle")["value"].mean().to_numpy()[None, :]
+            sd = rows.groupby("pct_gait_cycle")["sd"].mean().to_numpy()
+            return cls(mean, sd, "mean +/- SD only: expected RMSEs from the SD")
+        subjects, means = reference.subject_means(variable, condition)
+        if len(subjects) >= 2:
+            return cls(means, None, None)
+        cycles = reference.curves(variable, condition)
+        if cycles.shape[0] < 2:
+            raise ParameterError("reference", f"'{variable}' at {condition.label()} has a single curve: no "
+                                              "human variability to normalise by")
+        return cls(cycles, None, "one subject: its cycles stand in for subjects (within-subject variability)")
+
+    @property
+    def grand_mean(self) -> np.ndarray:
+        return self.curves.mean(axis=0)
+
+    def rmse_ratio(self, sim: np.ndarray, mask: np.ndarray) -> float:
+        if self.sd is not None:
+            mean, sd = self.curves[0][mask], self.sd[mask]
+            return math.sqrt(np.mean((sim[mask] - mean) ** 2 + sd**2) / max(np.mean(2 * sd**2), 1e-12))
+        to_sim = np.mean([_rmse(sim, subject, mask) for subject in self.curves])
+        pairs = [_rmse(a, b, mask) for a, b in itertools.combinations(self.curves, 2)]
+        return float(to_sim / max(np.mean(pairs), 1e-12))
+
+
+@dataclass
+class Scores:
+    """All metrics of one simulated source against one reference; ``gaps`` lists what could not be scored."""
+
+    rmse_ratio: pd.DataFrame  # columns: variable, condition, phase, ratio
+    pearson_r: pd.DataFrame  # columns: variable, condition, r
+    counts_over: dict[str, int]
+    trend_agreement: dict[str, object]
+    emg: dict[str, dict[str, object]]
+    approximations: list[str] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
+
+    def headline(self) -> dict[str, object]:
+        """The JSON headline (keys as in the CLI)."""
+        by_variable = (self.rmse_ratio.groupby("variable")["ratio"].mean().to_dict()
+                       if not self.rmse_ratio.empty else {})
+        r_by_variable = (self.pearson_r.groupby("variable")["r"].mean().to_dict() if not self.pearson_r.empty else {})
+        return {"rmse_ratio": by_variable, "pearson_r": r_by_variable, "counts_over": self.counts_over,
+                "trend_agreement": self.trend_agreement, "emg": self.emg,
+                "rmse_ratio_by_phase": self.rmse_ratio.groupby(["variable", "phase"])["ratio"].mean()
+                .unstack().to_dict(orient="index") if not self.rmse_ratio.empty else {},
+                "approximation": sorted(set(self.approximations)), "gaps": self.gaps}
+
+
+def _sim_mean(sim: ReferenceSet, variable: str, condition: Condition) -> np.ndarray:
+    return sim.curves(variable, condition).mean(axis=0)
+
+
+def score(sim: ReferenceSet, reference: ReferenceSet, *, variables: tuple[str, ...] = KINEMATIC_VARIABLES,
+          emg_variables: tuple[str, ...] = EMG_VARIABLES, conditions: list[Condition] | None = None,
+          phase_bounds: tuple[float, float, float] = DEFAULT_PHASE_BOUNDS) -> Scores:
+    """Score simulated cycles against human ones on every variable and condition both hold."""
+    conditions = conditions or [c for c in sim.conditions if _matching(reference, c) is not None]
+    gaps: list[str] = []
+    approximations: list[str] = []
+    ratio_rows, r_rows = [], []
+    for variable in variables:
+        for condition in conditions:
+            human_condition = _matching(reference, condition)
+            try:
+                simulated = _sim_mean(sim, variable, condition)
+                human = HumanSide.of(reference, variable, human_condition)
+            except ParameterError as exc:
+                gaps.append(f"{variable} at {condition.label()}: {exc.problem}")
+                continue
+            if human.approximation:
+                approximations.append(f"{reference.name}: {human.approximation}")
+            for phase in PHASES:
+                ratio_rows.append({"variable": variable, "condition": condition.label(), "phase": phase,
+                                   "ratio": human.rmse_ratio(simulated, phase_mask(phase, phase_bounds))})
+            r_rows.append({"variable": variable, "condition": condition.label(),
+                           "r": _pearson(simulated, human.grand_mean)})
+    ratios = pd.DataFrame(ratio_rows, columns=["variable", "condition", "phase", "ratio"])
+    combined = ratios.groupby(["variable", "phase"])["ratio"].mean() if not ratios.empty else pd.Series(dtype=float)
+    counts = {str(t): int((combined > t).sum()) for t in THRESHOLDS}
+    emg = {}
+    for variable in emg_variables:
+        for condition in conditions[:1] or []:
+            try:
+                emg[variable] = emg_similarity(_sim_mean(sim, variable, condition), reference, variable,
+                                               _matching(reference, condition))
+            except ParameterError as exc:
+                gaps.append(f"{variable} at {condition.label()}: {exc.problem}")
+    return Scores(ratios, pd.DataFrame(r_rows, columns=["variable", "condition", "r"]), counts,
+                  trend_agreement(sim, reference, variables), emg, approximations, gaps)
+
+
+def _matching(reference: ReferenceSet, condition: Condition) -> Condition | None:
+    """The reference condition for ``condition``: same speed and slope, or the reference's only condition when
+    it has one (e.g. a dataset whose speed is unknown)."""
+    candidates = reference.conditions
+    for candidate in candidates:
+        same_speed = (math.isnan(candidate.speed_m_s) and math.isnan(condition.speed_m_s)) or \
+            math.isclose(candidate.speed_m_s, condition.speed_m_s, abs_tol=1e-6)
+        if same_speed and math.isclose(candidate.slope_deg, condition.slope_deg, abs_tol=1e-6):
+            return candidate
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def emg_similarity(simulated: np.ndarray, reference: ReferenceSet, variable: str,
+                   condition: Condition) -> dict[str, object]:
+    """r(sim, subject i) per subject vs the pairwise cross-human r (cycles stand in for a single subject)."""
+    human = HumanSide.of(reference, variable, condition)
+    curves = human.curves / np.maximum(human.curves.max(axis=1, keepdims=True), 1e-12)
+    sim = simulated / max(float(np.max(simulated)), 1e-12)
+    to_sim = [_pearson(sim, c) for c in curves]
+    pairwise = [_pearson(a, b) for a, b in itertools.combinations(curves, 2)]
+    low, high = (float(np.nanpercentile(pairwise, q)) for q in (25, 75)) if pairwise else (math.nan, math.nan)
+    median = float(np.nanmedian(to_sim))
+    return {"r_to_subjects": to_sim, "median_r": median, "human_pairwise_r": pairwise,
+            "human_iqr": [low, high], "within_human_range": bool(pairwise and median >= np.nanmin(pairwise)),
+            "approximation": human.approximation}
+
+
+def trend_agreement(sim: ReferenceSet, reference: ReferenceSet, variables: tuple[str, ...]) -> dict[str, object]:
+    """Direction agreement of phase means across speeds (level) and slopes (1.2 m/s) where humans are monotonic."""
+    groups = {
+        "speed": [c for c in reference.conditions if c.slope_deg == 0 and not math.isnan(c.speed_m_s)],
+        "slope": [c for c in reference.conditions if math.isclose(c.speed_m_s, 1.2, abs_tol=1e-6)],
+    }
+    checked, agreed, details = 0, 0, []
+    for group, conditions in groups.items():
+        conditions = [c for c in conditions if c in sim.conditions]
+        if len(conditions) < 3:
+            continue
+        axis = [c.speed_m_s if group == "speed" else c.slope_deg for c in conditions]
+        for variable in variables:
+            for phase in PHASES:
+                mask = phase_mask(phase)
+                try:
+                    human = [reference.curves(variable, c).mean(axis=0)[mask].mean() for c in conditions]
+                    simulated = [_sim_mean(sim, variable, c)[mask].mean() for c in conditions]
+                except ParameterError:
+                    continue
+                steps = np.sign(np.diff([h for _, h in sorted(zip(axis, human, strict=True))]))
+                if not (np.all(steps > 0) or np.all(steps < 0)):
+                    continue
+                rho = spearmanr(axis, simulated).statistic
+                same = bool(np.sign(rho) == steps[0])
+                checked, agreed = checked + 1, agreed + int(same)
+                details.append({"group": group, "variable": variable, "phase": phase, "human": int(steps[0]),
+                                "sim_spearman": float(rho), "agrees": same})
+    return {"checked": checked, "agreed": agreed, "fraction": agreed / checked if checked else None,
+            "details": details}

@@ -1,0 +1,77 @@
+"""The metrics on real human data: a human scored against other humans lands where the definitions say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synergait.data.reference import ReferenceSet, load_falisse2019
+from synergait.evaluate.metrics import KINEMATIC_VARIABLES, score
+
+
+@pytest.fixture(scope="module")
+def falisse(falisse_mat: Path) -> pd.DataFrame:
+    return load_falisse2019(falisse_mat).table
+
+
+def _split(table: pd.DataFrame, cycle: int) -> tuple[ReferenceSet, ReferenceSet]:
+    sim = ReferenceSet.from_table(table[table["cycle"] == cycle].assign(subject="held-out"), name="held-out")
+    return sim, ReferenceSet.from_table(table[table["cycle"] != cycle], name="others")
+
+
+def test_held_out_cycles_score_like_humans(falisse: pd.DataFrame) -> None:
+    ratios, rs = [], []
+    for cycle in range(11):
+        headline = score(*_split(falisse, cycle)).headline()
+        ratios.append([headline["rmse_ratio"][v] for v in KINEMATIC_VARIABLES])
+        rs.append([headline["pearson_r"][v] for v in KINEMATIC_VARIABLES])
+        assert headline["approximation"] == ["others: one subject: its cycles stand in for subjects "
+                                             "(within-subject variability)"]
+    mean_ratio = np.mean(ratios, axis=0)
+    assert ((mean_ratio > 0.8) & (mean_ratio < 1.3)).all(), dict(zip(KINEMATIC_VARIABLES, mean_ratio, strict=True))
+    assert np.min(rs) > 0.9 and np.mean(rs) > 0.98
+
+
+def test_distorted_copy_scores_worse(falisse: pd.DataFrame) -> None:
+    held_out = falisse[falisse["cycle"] == 0].copy()
+    angles = held_out["variable"].str.endswith("_angle")
+    held_out.loc[angles, "value"] += 10.0  # a 10-degree offset on every joint angle
+    distorted = score(ReferenceSet.from_table(held_out.assign(subject="x")), _split(falisse, 0)[1]).headline()
+    clean = score(*_split(falisse, 0)).headline()
+    for variable in ("hip_angle", "knee_angle", "ankle_angle"):
+        assert distorted["rmse_ratio"][variable] > 3 * clean["rmse_ratio"][variable]
+        assert distorted["pearson_r"][variable] == pytest.approx(clean["pearson_r"][variable])  # offset-blind
+    assert distorted["counts_over"]["3"] > clean["counts_over"]["3"]
+
+
+def test_time_shift_lowers_r_and_emg_similarity(falisse: pd.DataFrame) -> None:
+    held_out = falisse[falisse["cycle"] == 0].sort_values(["variable", "pct_gait_cycle"]).copy()
+    for _, rows in held_out.groupby("variable"):
+        values = rows["value"].to_numpy()
+        shifted_values = np.append(np.roll(values[:-1], 20), 0.0)  # 20 % later, cycle closed at 100 %
+        shifted_values[-1] = shifted_values[0]
+        held_out.loc[rows.index, "value"] = shifted_values
+    shifted = ReferenceSet.from_table(held_out.assign(subject="x"))
+    reference = _split(falisse, 0)[1]
+    clean, moved = score(*_split(falisse, 0)).headline(), score(shifted, reference).headline()
+    assert moved["pearson_r"]["knee_angle"] < clean["pearson_r"]["knee_angle"] - 0.3
+    assert moved["emg"]["emg_SOL"]["median_r"] < clean["emg"]["emg_SOL"]["median_r"] - 0.3
+    assert clean["emg"]["emg_SOL"]["within_human_range"]
+
+
+def test_mean_sd_reference_and_gaps(falisse: pd.DataFrame) -> None:
+    others = falisse[falisse["cycle"] != 0]
+    summary = (others.groupby(["subject", "speed_m_s", "slope_deg", "variable", "unit", "pct_gait_cycle"],
+                              dropna=False)["value"].agg(["mean", "std"]).reset_index()
+               .rename(columns={"mean": "value", "std": "sd"}))
+    reference = ReferenceSet.from_table(summary, name="summary")
+    sim = _split(falisse, 0)[0]
+    headline = score(sim, reference).headline()
+    assert headline["approximation"] == ["summary: mean +/- SD only: expected RMSEs from the SD"]
+    assert 0.5 < headline["rmse_ratio"]["hip_angle"] < 2.0
+    no_knee = ReferenceSet.from_table(others[others["variable"] != "knee_angle"], name="no-knee")
+    gaps = score(sim, no_knee).headline()["gaps"]
+    assert any(g.startswith("knee_angle") for g in gaps)  # reported by name, not silently zero

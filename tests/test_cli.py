@@ -27,7 +27,8 @@ def test_help_on_every_subcommand() -> None:
                     ["data", "reference"], ["demo"], ["version"], ["env"], ["env", "info"], ["env", "rollout"],
                     ["env", "make-pose"], ["bench"], ["bench", "env"], ["bench", "inverse"], ["inverse"],
                     ["synergy"], ["synergy", "extract"], ["synergy", "sweep"], ["synergy", "compare"],
-                    ["synergy", "default"], ["train"], ["sweep"], ["bench", "train"], ["metrics"]):
+                    ["synergy", "default"], ["train"], ["sweep"], ["bench", "train"], ["metrics"],
+                    ["evaluate"], ["report"]):
         result = run(*command, "--help")
         assert result.returncode == 0, (command, result.stderr)
         assert "Usage" in result.stdout

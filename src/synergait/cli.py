@@ -507,6 +507,64 @@ def metrics_command(
     emit(result, as_json, render)
 
 
+@app.command("evaluate")
+def evaluate_command(
+    policy: Annotated[str, typer.Argument(help="A trained model (.zip), or random / zero.")],
+    out: Annotated[Path, typer.Option(help="Evaluation directory.")],
+    controller: ControllerOption = "synergy", basis: BasisOption = None,
+    conditions: Annotated[str, typer.Option(help="paper, quick, or a CSV with speed_m_s,slope_deg.")] = "quick",
+    rollouts: Annotated[int, typer.Option(min=1, help="Rollouts per condition.")] = 10,
+    strides: Annotated[int, typer.Option(min=1, help="Final strides kept per rollout.")] = 10,
+    reference: Annotated[str, typer.Option(help="Known dataset or ReferenceSet CSV.")] = "falisse2019",
+    source: FromOption = None,
+    label: Annotated[str | None, typer.Option(help="Name of this controller in reports.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Conditions in parallel (processes).")] = 1,
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (conditions as Ray tasks).")] = None,
+    seed: Annotated[int, typer.Option()] = 0, as_json: JsonFlag = False,
+) -> None:
+    """Deterministic rollouts per condition, cut into gait cycles and scored against human data."""
+    from synergait.data.fetch import DATASETS, load_reference
+    from synergait.data.reference import ReferenceSet
+    from synergait.evaluate.rollout import conditions_from
+    from synergait.evaluate.run import evaluate_policy
+
+    try:
+        human = load_reference(reference, source=source) if reference in DATASETS else \
+            ReferenceSet.from_csv(reference)
+    except InputFileError as exc:
+        err = f"reference unavailable ({exc}); cycles are written, metrics skipped"
+        human = None
+        Console(stderr=True).print(f"warning: {err}")
+    result = evaluate_policy(policy, controller, conditions_from(conditions), out, reference=human,
+                             basis=str(basis) if basis else None, rollouts=rollouts, strides=strides, seed=seed,
+                             label=label, workers=workers, address=address)
+    emit(result, as_json, lambda r: console.print(_key_value_table(f"evaluation -> {out}", {
+        k: v for k, v in r.items() if k not in ("emg", "trend_agreement")})))
+
+
+@app.command("report")
+def report_command(
+    evaluations: Annotated[list[Path], typer.Argument(help="Evaluation directories (one per controller).")],
+    out: Annotated[Path, typer.Option(help="HTML file.")] = Path("report.html"),
+    reference: Annotated[str, typer.Option(help="Known dataset or ReferenceSet CSV for the human band.")] =
+    "falisse2019",
+    source: FromOption = None, as_json: JsonFlag = False,
+) -> None:
+    """One self-contained HTML report comparing evaluated controllers (figures embedded)."""
+    from synergait.data.fetch import DATASETS, load_reference
+    from synergait.data.reference import ReferenceSet
+    from synergait.report.html import write_report
+
+    try:
+        human = load_reference(reference, source=source) if reference in DATASETS else \
+            ReferenceSet.from_csv(reference)
+    except InputFileError:
+        human = None
+    path = write_report(evaluations, out, human=human)
+    emit({"out": str(path), "bytes": path.stat().st_size, "controllers": len(evaluations)}, as_json,
+         lambda r: console.print(_key_value_table("report", r)))
+
+
 # --- benchmarks ---------------------------------------------------------------------------------------------------
 @bench_app.command("env")
 def bench_env(steps: Annotated[int, typer.Option(help="Control steps per measurement.")] = 2000,

@@ -1,0 +1,88 @@
+"""``synergait evaluate``: rollouts of one policy over a set of conditions, scored against a human reference.
+
+Conditions run in parallel worker processes (``workers``) or as Ray tasks on a cluster (``address``). The
+evaluation directory holds ``sim_cycles.csv`` (ReferenceSet schema, subject = the label), ``spatiotemporal.csv``,
+``metrics.json`` (the headline of :func:`~synergait.evaluate.metrics.score`) and ``evaluation.json`` (settings,
+gaps by name).
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from synergait.data.reference import Condition, ReferenceSet
+from synergait.evaluate.metrics import score
+from synergait.evaluate.rollout import ConditionResult, evaluate_condition, load_policy, simulated_reference
+from synergait.fileio import atomic_path, atomic_write_text
+
+
+def _one_condition(policy: str, controller: str, basis: str | None, speed: float, slope: float, rollouts: int,
+                   strides: int, seed: int, max_steps: int, label: str) -> ConditionResult:
+    act, _ = load_policy(policy, controller, basis)
+    return evaluate_condition(act, Condition(speed, slope), controller=controller, basis=basis, rollouts=rollouts,
+                              strides=strides, seed=seed, max_steps=max_steps, label=label)
+
+
+def evaluate_policy(policy: str, controller: str, conditions: list[Condition], out: str | Path, *,
+                    reference: ReferenceSet | None = None, basis: str | None = None, rollouts: int = 10,
+                    strides: int = 10, seed: int = 0, max_steps: int = 1000, label: str | None = None,
+                    workers: int = 1, address: str | None = None) -> dict[str, Any]:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    label = label or controller
+    load_policy(policy, controller, basis)  # fail early on a bad policy file
+    arguments = [(policy, controller, basis, c.speed_m_s, c.slope_deg, rollouts, strides, seed, max_steps, label)
+                 for c in conditions]
+    if address is not None:
+        import ray
+
+        ray.init(address=address, ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
+        remote = ray.remote(_one_condition)
+        results = ray.get([remote.remote(*a) for a in arguments])
+    elif workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_one_condition, *zip(*arguments, strict=True)))
+    else:
+        results = [_one_condition(*a) for a in arguments]
+    simulated = simulated_reference(results, label)
+    gaps = [f"{r.condition.label()}: {gap}" for r in results for gap in r.gaps]
+    spatiotemporal = pd.DataFrame([{"speed_target_m_s": r.condition.speed_m_s, "slope_deg": r.condition.slope_deg,
+                                    **r.spatiotemporal} for r in results])
+    with atomic_path(out / "spatiotemporal.csv") as tmp:
+        spatiotemporal.to_csv(tmp, index=False)
+    headline: dict[str, Any] = {"rmse_ratio": {}, "pearson_r": {}, "counts_over": {}, "trend_agreement": {},
+                                "emg": {}, "approximation": [], "gaps": []}
+    if simulated is not None:
+        simulated.to_csv(out / "sim_cycles.csv")
+        if reference is not None:
+            headline = score(simulated, reference).headline()
+    else:
+        gaps.append("no complete stride in any condition: nothing to score")
+    headline["gaps"] = gaps + headline.get("gaps", [])
+    atomic_write_text(out / "metrics.json", json.dumps(_jsonable(headline), indent=1))
+    summary = {"label": label, "controller": controller, "policy": policy, "rollouts": rollouts, "strides": strides,
+               "conditions": [c.label() for c in conditions], "reference": reference.name if reference else None,
+               "cycles": int(simulated.table.groupby(["speed_m_s", "slope_deg", "cycle"]).ngroups)
+               if simulated is not None else 0, "gaps": headline["gaps"]}
+    atomic_write_text(out / "evaluation.json", json.dumps(summary, indent=1))
+    return {**summary, **{k: headline[k] for k in ("rmse_ratio", "pearson_r", "counts_over", "trend_agreement",
+                                                     "emg")}}
+
+
+def _jsonable(value: Any) -> Any:
+    import math
+
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return _jsonable(value.item())
+    return value

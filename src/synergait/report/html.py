@@ -1,0 +1,157 @@
+"""``synergait report``: one self-contained HTML file comparing evaluated controllers side by side.
+
+Inputs are evaluation directories written by ``synergait evaluate`` (``sim_cycles.csv``, ``metrics.json``,
+``evaluation.json``, ``spatiotemporal.csv``). Figures (gait curves with the human band in grey, RMSE-ratio
+heatmaps, EMG similarity box plots) are embedded as PNG data, so the file can be mailed or archived alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synergait.data.cycles import PERCENT, PHASES
+from synergait.data.reference import ReferenceSet, variable_unit
+from synergait.errors import InputFileError
+from synergait.evaluate.metrics import EMG_VARIABLES, KINEMATIC_VARIABLES
+from synergait.fileio import atomic_write_text
+
+COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
+
+
+def _png(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _load(directory: Path) -> dict[str, Any]:
+    if not (directory / "metrics.json").exists():
+        raise InputFileError(directory, "not an evaluation directory (no metrics.json; run `synergait evaluate`)")
+    evaluation = json.loads((directory / "evaluation.json").read_text())
+    cycles = directory / "sim_cycles.csv"
+    return {"label": evaluation["label"], "evaluation": evaluation,
+            "metrics": json.loads((directory / "metrics.json").read_text()),
+            "cycles": ReferenceSet.from_csv(cycles) if cycles.exists() else None,
+            "spatiotemporal": pd.read_csv(directory / "spatiotemporal.csv")}
+
+
+def gait_curves_figure(runs: list[dict[str, Any]], human: ReferenceSet | None) -> str | None:
+    plt = _pyplot()
+    variables = list(KINEMATIC_VARIABLES)
+    fig, axes = plt.subplots(2, 4, figsize=(15, 6.5), sharex=True)
+    drawn = False
+    for ax, variable in zip(axes.ravel(), variables, strict=True):
+        if human is not None and variable in human.variables:
+            curves = human.curves(variable)
+            mean, sd = curves.mean(axis=0), curves.std(axis=0)
+            ax.fill_between(PERCENT, mean - sd, mean + sd, color="0.8", label=f"human ({human.name}) ± SD")
+            ax.plot(PERCENT, mean, color="0.4", lw=1)
+        for colour, run in zip(COLOURS, runs, strict=False):
+            cycles = run["cycles"]
+            if cycles is not None and variable in cycles.variables:
+                ax.plot(PERCENT, cycles.curves(variable).mean(axis=0), color=colour, label=run["label"])
+                drawn = True
+        ax.set_title(f"{variable} [{variable_unit(variable)}]", fontsize=10)
+    for ax in axes[-1]:
+        ax.set_xlabel("gait cycle (%)")
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle("Gait curves, all evaluated conditions pooled (human band: mean ± SD)")
+    fig.tight_layout()
+    return _png(fig) if drawn or human is not None else None
+
+
+def heatmap_figure(run: dict[str, Any]) -> str | None:
+    by_phase = run["metrics"].get("rmse_ratio_by_phase") or {}
+    if not by_phase:
+        return None
+    plt = _pyplot()
+    variables = [v for v in KINEMATIC_VARIABLES if v in by_phase]
+    matrix = np.array([[by_phase[v].get(p, np.nan) for p in PHASES] for v in variables])
+    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(variables) + 1.5))
+    image = ax.imshow(np.clip(matrix, 0, 6), cmap="RdYlGn_r", vmin=0, vmax=6, aspect="auto")
+    for i, j in np.ndindex(matrix.shape):
+        ax.text(j, i, f"{matrix[i, j]:.1f}", ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(len(PHASES)), [p.replace("_", " ") for p in PHASES])
+    ax.set_yticks(range(len(variables)), variables)
+    fig.colorbar(image, ax=ax, label="RMSE ratio")
+    ax.set_title(f"RMSE ratio: {run['label']}")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def emg_figure(runs: list[dict[str, Any]]) -> str | None:
+    muscles = [v for v in EMG_VARIABLES if any(v in (r["metrics"].get("emg") or {}) for r in runs)]
+    if not muscles:
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(12, 4))
+    human = [next(r["metrics"]["emg"][m]["human_pairwise_r"] for r in runs if m in r["metrics"]["emg"])
+             for m in muscles]
+    ax.boxplot(human, positions=np.arange(len(muscles)), widths=0.5, showfliers=False)
+    for k, (colour, run) in enumerate(zip(COLOURS, runs, strict=False)):
+        for i, muscle in enumerate(muscles):
+            values = run["metrics"]["emg"].get(muscle, {}).get("r_to_subjects", [])
+            ax.scatter(np.full(len(values), i + 0.12 * (k + 1)), values, color=colour, s=12,
+                       label=run["label"] if i == 0 else None)
+    ax.set_xticks(range(len(muscles)), [m.removeprefix("emg_") for m in muscles])
+    ax.set_ylabel("Pearson r")
+    ax.set_title("EMG similarity: boxes = cross-human pairwise r, dots = r(sim, each subject)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def write_report(directories: list[str | Path], out: str | Path, *, human: ReferenceSet | None = None,
+                 title: str = "synergait evaluation report") -> Path:
+    runs = [_load(Path(d)) for d in directories]
+    out = Path(out)
+    headline_rows = "".join(
+        f"<tr><td>{html.escape(r['label'])}</td><td>{r['evaluation']['cycles']}</td>"
+        + "".join(f"<td>{r['metrics'].get('counts_over', {}).get(t, '–')}</td>" for t in ("2", "3", "5"))
+        + f"<td>{_fraction(r['metrics'].get('trend_agreement', {}))}</td></tr>" for r in runs)
+    images = [("Gait curves", gait_curves_figure(runs, human)), ("EMG similarity", emg_figure(runs))]
+    images += [(f"RMSE-ratio heatmap: {r['label']}", heatmap_figure(r)) for r in runs]
+    figures = "".join(f"<h2>{html.escape(name)}</h2><img src='data:image/png;base64,{data}' style='max-width:100%'>"
+                      for name, data in images if data)
+    spatial = "".join(f"<h3>{html.escape(r['label'])}</h3>" + r["spatiotemporal"].to_html(index=False,
+                      float_format=lambda x: f"{x:.3g}", na_rep="–") for r in runs)
+    notes = "".join(f"<li><b>{html.escape(r['label'])}</b>: {html.escape(n)}</li>" for r in runs
+                    for n in r["metrics"].get("approximation", []) + r["evaluation"].get("gaps", []))
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p>Reference: {html.escape(human.name if human else 'none')}. RMSE ratio = RMSE to the human data / mean
+cross-human RMSE (1 = as far as humans are from each other).</p>
+<h2>Headline</h2><table><tr><th>controller</th><th>cycles</th><th>ratio &gt; 2</th><th>ratio &gt; 3</th>
+<th>ratio &gt; 5</th><th>trend agreement</th></tr>{headline_rows}</table>
+{figures}<h2>Spatiotemporal</h2>{spatial}<h2>Approximations and gaps</h2><ul>{notes or '<li>none</li>'}</ul>
+</body></html>"""
+    atomic_write_text(out, page)
+    return out
+
+
+def _fraction(trend: dict[str, Any]) -> str:
+    if not trend or not trend.get("checked"):
+        return "not checkable"
+    return f"{trend['agreed']}/{trend['checked']}"

@@ -1,0 +1,60 @@
+"""Evaluation rollouts of a real (random or briefly trained) walker and the HTML report: smoke tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from synergait.data.reference import Condition, load_falisse2019
+from synergait.errors import InputFileError, ParameterError
+from synergait.evaluate.rollout import CONDITION_SETS, conditions_from, evaluate_condition, load_policy
+from synergait.evaluate.run import evaluate_policy
+from synergait.report.html import write_report
+from synergait.train.config import TrainConfig
+from synergait.train.trainer import train
+
+
+def test_condition_sets(tmp_path: Path) -> None:
+    paper = conditions_from("paper")
+    assert len(paper) == 14 and paper[0] == Condition(0.7, 0.0) and paper[11] == Condition(1.8, 0.0)
+    assert {Condition(1.2, -5.0), Condition(1.2, 5.0)} <= set(paper)
+    (tmp_path / "c.csv").write_text("speed_m_s,slope_deg\n1.1,0\n1.3,2\n")
+    assert conditions_from(str(tmp_path / "c.csv")) == [Condition(1.1, 0.0), Condition(1.3, 2.0)]
+    with pytest.raises(ParameterError, match="neither 'paper', 'quick' nor a CSV"):
+        conditions_from("fast")
+
+
+def test_random_walker_gaps_are_reported_by_name() -> None:
+    act, _ = load_policy("zero", "synergy")
+    result = evaluate_condition(act, Condition(1.2, 0.0), controller="synergy", rollouts=1, strides=10)
+    assert result.table.empty
+    assert result.gaps and "no complete stride" in result.gaps[0] and "fall" in result.gaps[0]
+
+
+def test_evaluate_and_report(tmp_path: Path, falisse_mat: Path) -> None:
+    human = load_falisse2019(falisse_mat)
+    runs = []
+    for controller in ("synergy", "independent"):
+        out = tmp_path / controller
+        evaluate_policy("random", controller, CONDITION_SETS["quick"], out, reference=human, rollouts=1,
+                        workers=2)
+        summary = json.loads((out / "evaluation.json").read_text())
+        assert summary["gaps"]  # a random walker falls: every shortfall is named
+        assert (out / "metrics.json").exists() and (out / "spatiotemporal.csv").exists()
+        runs.append(out)
+    report = write_report(runs, tmp_path / "report.html", human=human)
+    text = report.read_text()
+    assert text.count("data:image/png;base64,") >= 2  # self-contained figures
+    assert "synergy" in text and "independent" in text and "ratio &gt; 5" in text
+
+
+def test_policy_for_another_controller(tmp_path: Path) -> None:
+    config = TrainConfig.preset("cpu", total_steps=256, n_envs=1, n_steps=256, batch_size=64,
+                                eval_every_steps=10_000, controller="independent")
+    train(config, tmp_path / "run", progress=False)
+    with pytest.raises(InputFileError, match="acts with 86 outputs; the synergy controller needs 26"):
+        load_policy(str(tmp_path / "run" / "best_model.zip"), "synergy")
+    act, info = load_policy(str(tmp_path / "run" / "best_model.zip"), "independent")
+    assert info["algorithm"] == "PPO"

@@ -56,5 +56,5 @@ def test_policy_for_another_controller(tmp_path: Path) -> None:
     train(config, tmp_path / "run", progress=False)
     with pytest.raises(InputFileError, match="acts with 86 outputs; the synergy controller needs 26"):
         load_policy(str(tmp_path / "run" / "best_model.zip"), "synergy")
-    act, info = load_policy(str(tmp_path / "run" / "best_model.zip"), "independent")
+    _, info = load_policy(str(tmp_path / "run" / "best_model.zip"), "independent")
     assert info["algorithm"] == "PPO"

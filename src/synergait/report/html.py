@@ -91,7 +91,7 @@ def heatmap_figure(run: dict[str, Any]) -> str | None:
     image = ax.imshow(np.clip(matrix, 0, 6), cmap="RdYlGn_r", vmin=0, vmax=6, aspect="auto")
     for i, j in np.ndindex(matrix.shape):
         ax.text(j, i, f"{matrix[i, j]:.1f}", ha="center", va="center", fontsize=8)
-    ax.set_xticks(range(len(PHASES)), [p.replace("_", " ") for p in PHASES])
+    ax.set_xticks(range(len(PHASES)), [p.replace("_", "\n") for p in PHASES])
     ax.set_yticks(range(len(variables)), variables)
     fig.colorbar(image, ax=ax, label="RMSE ratio")
     ax.set_title(f"RMSE ratio: {run['label']}")

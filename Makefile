@@ -7,6 +7,9 @@ SHARED_DATA ?= $(abspath ../shared/data)
 .PHONY: venv demo test test-slow lint bench clean
 
 $(BIN)/synergait: pyproject.toml
+	# OSMesa for headless MuJoCo rendering (videos); skipped where it is present or apt is unavailable
+	ldconfig -p | grep -q libOSMesa || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && apt-get install -y -qq libosmesa6; } || echo "note: install libosmesa6 for videos"
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 	$(BIN)/pip install -e '.[dev]'

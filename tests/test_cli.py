@@ -28,7 +28,7 @@ def test_help_on_every_subcommand() -> None:
                     ["env", "make-pose"], ["bench"], ["bench", "env"], ["bench", "inverse"], ["inverse"],
                     ["synergy"], ["synergy", "extract"], ["synergy", "sweep"], ["synergy", "compare"],
                     ["synergy", "default"], ["train"], ["sweep"], ["bench", "train"], ["metrics"],
-                    ["evaluate"], ["report"]):
+                    ["evaluate"], ["report"], ["render"]):
         result = run(*command, "--help")
         assert result.returncode == 0, (command, result.stderr)
         assert "Usage" in result.stdout
@@ -89,7 +89,12 @@ def test_grf_without_vertical_component_exit_2(rajagopal: Path, tmp_path: Path) 
 
 
 def test_demo_runs_on_shared_data(shared_data: Path, tmp_path: Path) -> None:
-    result = run_json("demo", "--out", tmp_path / "demo", "--from", shared_data)
+    """The README's main job end to end (1 CPU-minute of training): report, evaluation report and video."""
+    result = run_json("demo", "--out", tmp_path / "demo", "--from", shared_data, "--minutes", "1")
+    assert (tmp_path / "demo" / "walk.mp4").stat().st_size > 20_000, result.get("video")
+    assert (tmp_path / "demo" / "walk_strip.png").stat().st_size > 20_000
+    assert (tmp_path / "demo" / "evaluation_report.html").stat().st_size > 50_000
+    assert (tmp_path / "demo" / "runs" / "synergy" / "best_model.zip").exists()
     assert (tmp_path / "demo" / "report.html").stat().st_size > 300
     assert (tmp_path / "demo" / "human_cycles.png").stat().st_size > 20_000
     assert (tmp_path / "demo" / "synergies.png").stat().st_size > 20_000

@@ -565,6 +565,34 @@ def report_command(
          lambda r: console.print(_key_value_table("report", r)))
 
 
+@app.command("render")
+def render_command(
+    policy: Annotated[str, typer.Argument(help="A trained model (.zip), or random / zero.")],
+    out: Annotated[Path, typer.Option(help="Video file (.mp4 or .gif).")] = Path("walk.mp4"),
+    controller: ControllerOption = "synergy", basis: BasisOption = None,
+    compare: Annotated[str | None, typer.Option(help="Second policy, rendered side by side.")] = None,
+    compare_controller: Annotated[str, typer.Option(help="Controller of the second policy.")] = "independent",
+    seconds: Annotated[float, typer.Option(help="Clip length, s.")] = 8.0,
+    fps: Annotated[int, typer.Option(help="Frames per second.")] = 20,
+    width: Annotated[int, typer.Option()] = 480, height: Annotated[int, typer.Option()] = 360,
+    strip: Annotated[Path | None, typer.Option(help="Also write a PNG strip of frames.")] = None,
+    seed: Annotated[int, typer.Option()] = 0, as_json: JsonFlag = False,
+) -> None:
+    """Render a walker headless (camera tracking the pelvis, muscles coloured by activation, GRF arrows)."""
+    from synergait.report.render import frame_strip, rollout_frames, side_by_side, write_video
+
+    common = {"seconds": seconds, "fps": fps, "width": width, "height": height, "seed": seed}
+    frames, info = rollout_frames(policy, controller, basis=str(basis) if basis else None, **common)
+    if compare:
+        other, _ = rollout_frames(compare, compare_controller, **common)
+        frames = side_by_side(frames, other)
+    write_video(frames, out, fps)
+    if strip:
+        frame_strip(frames, strip)
+    emit({"out": str(out), "frames": len(frames), "fps": fps, "falls": info["falls"],
+          "strip": str(strip) if strip else None}, as_json, lambda r: console.print(_key_value_table("render", r)))
+
+
 # --- benchmarks ---------------------------------------------------------------------------------------------------
 @bench_app.command("env")
 def bench_env(steps: Annotated[int, typer.Option(help="Control steps per measurement.")] = 2000,
@@ -607,11 +635,14 @@ def bench_inverse(source: FromOption = None,
 # --- main job ----------------------------------------------------------------------------------------------------
 @app.command()
 def demo(out: Annotated[Path, typer.Option(help="Output folder.")] = Path("synergait-demo"),
-         source: FromOption = None, as_json: JsonFlag = False) -> None:
-    """Run the pipeline on built-in defaults (today: the human-data stage on the Rajagopal 2016 trial)."""
+         source: FromOption = None,
+         minutes: Annotated[float, typer.Option(help="CPU-minutes of training, both controllers together.")] = 6.0,
+         as_json: JsonFlag = False) -> None:
+    """The whole pipeline on built-in defaults: data, inverse, synergies, training, evaluation, report, video."""
     from synergait.demo import run_demo
 
-    result = run_demo(out, source=source, progress=not as_json)
+    result = run_demo(out, source=source, progress=not as_json, minutes=minutes,
+                      video_seconds=6.0 if minutes >= 3 else 2.0)
     emit(result, as_json, lambda r: console.print(_key_value_table("synergait demo", r)))
 
 

@@ -18,7 +18,6 @@ from synergait.errors import ParameterError
 from synergait.fileio import atomic_path
 
 
-
 def rollout_frames(policy_source: str, controller: str, *, basis: str | None = None, seconds: float = 8.0,
                    width: int = 480, height: int = 360, fps: int = 20, seed: int = 0, speed_m_s: float = 1.2,
                    contact_forces: bool = True) -> tuple[np.ndarray, dict[str, Any]]:

@@ -28,7 +28,8 @@ def test_help_on_every_subcommand() -> None:
                     ["env", "make-pose"], ["bench"], ["bench", "env"], ["bench", "inverse"], ["inverse"],
                     ["synergy"], ["synergy", "extract"], ["synergy", "sweep"], ["synergy", "compare"],
                     ["synergy", "default"], ["train"], ["sweep"], ["bench", "train"], ["metrics"],
-                    ["evaluate"], ["report"], ["render"]):
+                    ["evaluate"], ["report"], ["render"],
+                    ["quality"], ["quality", "profile"], ["quality", "redundancy"], ["synergy", "variant"]):
         result = run(*command, "--help")
         assert result.returncode == 0, (command, result.stderr)
         assert "Usage" in result.stdout
@@ -159,3 +160,25 @@ def test_metrics_command_human_vs_human(shared_data: Path, tmp_path: Path) -> No
     assert set(result["counts_over"]) == {"2", "3", "5"} and result["counts_over"]["5"] == 0
     assert all(r > 0.9 for r in result["pearson_r"].values())
     assert result["trend_agreement"]["checked"] == 0  # one condition: no trend to check
+
+
+def test_quality_commands(rajagopal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "redundancy"
+    result = run_json("quality", "redundancy", "--coordinates", rajagopal / "coordinates.sto", "--grf",
+                      rajagopal / "grf_walk.mot", "--loads", rajagopal / "grf_walk.xml", "--osim-model",
+                      rajagopal / "subject_walk_scaled.osim", "--start", "0.48", "--stop", "1.61", "--out", out)
+    assert len(result["solutions"]) == 5 and (out / "redundancy.png").stat().st_size > 50_000
+    profile = run_json("quality", "profile", out / "min_sum_a2.npz")
+    assert set(profile["laban"]) == {"flow", "weight", "time"}
+    assert profile["cocontraction_pct"]["TA/SOL"] == pytest.approx(
+        result["solutions"]["min_sum_a2"]["cocontraction_pct"]["TA/SOL"], abs=1e-6)
+
+
+def test_synergy_variant_command(tmp_path: Path) -> None:
+    from synergait.synergy.basis import default_basis
+
+    default_basis().save(tmp_path / "b.npz")
+    result = run_json("synergy", "variant", tmp_path / "b.npz", "--merge", "0,1", "--out", tmp_path / "v.npz")
+    assert result["k"] == 9
+    bad = run("synergy", "variant", tmp_path / "b.npz", "--out", tmp_path / "w.npz")
+    assert bad.returncode == 2 and "exactly one of --merge" in bad.stderr

@@ -32,6 +32,9 @@ app.add_typer(env_app, name="env")
 synergy_app = typer.Typer(help="Muscle synergies: NMF extraction, k sweep, comparison, the default basis.",
                           no_args_is_help=True)
 app.add_typer(synergy_app, name="synergy")
+quality_app = typer.Typer(help="Movement quality: co-contraction, effort distribution, timing, redundancy.",
+                          no_args_is_help=True)
+app.add_typer(quality_app, name="quality")
 bench_app = typer.Typer(help="Benchmarks: figures measured on this machine, with references from the same run.",
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
@@ -315,6 +318,91 @@ def synergy_default(source: FromOption = None,
         plot_synergies(extractor.basis_, extractor.activations_, extractor.time_, figure)
     emit({"out": str(path), "k": extractor.n_synergies, "vaf": extractor.vaf_}, as_json,
          lambda r: console.print(_key_value_table("default basis", r)))
+
+
+@synergy_app.command("variant")
+def synergy_variant(basis: Annotated[Path, typer.Argument(help="SynergyBasis .npz.")],
+                    out: Annotated[Path, typer.Option(help="Variant basis .npz.")],
+                    merge: Annotated[str | None, typer.Option(help="Merge two synergies: i,j (0-based).")] = None,
+                    k: Annotated[int | None, typer.Option(help="Re-extract with k synergies (needs --activations)."
+                                                          )] = None,
+                    activations: Annotated[Path | None, typer.Option(help="Activation table for --k.")] = None,
+                    seed: Annotated[int, typer.Option()] = 0, as_json: JsonFlag = False) -> None:
+    """Pathology variants of a basis: merged modules or fewer synergies. Use with train/env via --basis."""
+    from synergait.synergy.basis import SynergyBasis
+    from synergait.synergy.extract import SynergyExtractor
+
+    source = SynergyBasis.load(basis)
+    if (merge is None) == (k is None):
+        raise ParameterError("variant", "give exactly one of --merge i,j or --k N")
+    if merge is not None:
+        try:
+            i, j = (int(v) for v in merge.split(","))
+        except ValueError:
+            raise ParameterError("--merge", f"expected two integers 'i,j', got '{merge}'") from None
+        variant = source.merged(i, j)
+    else:
+        if activations is None:
+            raise ParameterError("--k", "re-extracting with another k needs --activations (the source table)")
+        variant = SynergyExtractor(k, source.muscles, 10, seed).fit(_read_activations(activations)).basis_
+        variant.provenance["variant"] = f"k={k}"
+    variant.save(out)
+    emit({"out": str(out), "k": variant.n_synergies, "variant": variant.provenance["variant"]}, as_json,
+         lambda r: console.print(_key_value_table("synergy variant", r)))
+
+
+# --- quality --------------------------------------------------------------------------------------------------
+@quality_app.command("profile")
+def quality_profile_command(
+    activations: Annotated[Path, typer.Argument(help="Activation table (.csv/.npz) or an evaluation directory.")],
+    muscles: MusclesOption = None, as_json: JsonFlag = False,
+) -> None:
+    """Co-contraction, magnitude, effort distribution, timing and Laban scores of an activation time series."""
+    from synergait.quality.measures import quality_profile
+
+    if activations.is_dir():
+        from synergait.data.reference import ReferenceSet
+        from synergait.evaluate.rollout import EVALUATED_MUSCLES
+
+        cycles = ReferenceSet.from_csv(activations / "sim_cycles.csv")
+        names = list(EVALUATED_MUSCLES.values())
+        curves = np.column_stack([cycles.curves(f"emg_{code}").mean(axis=0) for code in EVALUATED_MUSCLES])
+        profile = quality_profile(curves, names, rate_hz=100.0)  # 101 samples per cycle: "%" as time base
+    else:
+        table = _read_activations(activations)
+        names = muscles.split(",") if muscles else [m for m in table.muscles if not m.endswith("_l")]
+        profile = quality_profile(table.select(names), names, (table.time.size - 1) / np.ptp(table.time))
+    result = profile.as_dict()
+    emit(result, as_json, lambda r: console.print(_key_value_table("quality profile", {
+        "cocontraction_pct": r["cocontraction_pct"], "distribution": r["distribution"], "laban": r["laban"]})))
+
+
+@quality_app.command("redundancy")
+def quality_redundancy(
+    coordinates: Annotated[Path, typer.Option(help="OpenSim coordinates.")],
+    grf: Annotated[Path, typer.Option(help="GRF file.")],
+    out: Annotated[Path, typer.Option(help="Output directory (tables, figure, summary).")],
+    loads: LoadsOption = None,
+    osim_model: Annotated[Path | None, typer.Option(help="OpenSim model (its mass scales the GRF).")] = None,
+    start: Annotated[float | None, typer.Option()] = None, stop: Annotated[float | None, typer.Option()] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """One motion, several muscle solutions (sum a^2, sum a^3, co-contraction, proximal/distal effort)."""
+    from synergait.data.io import read_trial
+    from synergait.data.loads import external_loads_from_names, external_loads_from_xml
+    from synergait.data.reference import osim_body_mass
+    from synergait.quality.redundancy import explore, plot_solutions, summarise
+
+    grf_trial = read_trial(grf)
+    solutions = explore(read_trial(coordinates), grf_trial,
+                        loads=external_loads_from_xml(loads) if loads else external_loads_from_names(grf_trial),
+                        start_s=start, stop_s=stop, subject_mass_kg=osim_body_mass(osim_model) if osim_model else None)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, table in solutions.items():
+        table.save(out / f"{name}.npz")
+    figure = plot_solutions(solutions, out / "redundancy.png")
+    result = {"out": str(out), "figure": str(figure), "solutions": summarise(solutions)}
+    emit(result, as_json, lambda r: console.print(_key_value_table("redundancy explorer", r)))
 
 
 # --- env ------------------------------------------------------------------------------------------------------------

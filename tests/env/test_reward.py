@@ -24,6 +24,7 @@ def test_hand_computed_reward() -> None:
     assert terms.rom == pytest.approx(0.1 + math.radians(5.0))  # knee hyperextension 0.1 rad + lumbar 5 deg over
     assert terms.fall == 1.0
     assert terms.total == pytest.approx(2.0 * terms.vel - 0.5 * 0.26 - 3.0 * terms.rom - 7.0)
+    assert terms.quality == 0.0  # quality conditioning is off unless asked for
 
 
 def test_plateau_and_lumbar_lower_bound() -> None:

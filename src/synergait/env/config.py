@@ -34,6 +34,11 @@ class RewardConfig(BaseModel):
     sigma_omega_rad_s: tuple[float, float, float] = (0.60, 0.65, 1.40)
     lumbar_min_deg: float = -20.0
     lumbar_max_deg: float = 10.0
+    #: Quality conditioning (not in the paper; off by default): R_quality = -(CCI - target)^2, CCI the mean
+    #: instantaneous co-contraction 2 min(a1, a2) / (a1 + a2) of the legs' agonist/antagonist pairs, in [0, 1].
+    #: A positive weight with a high target trains "bound" walking, with a low target "free" walking.
+    w_quality: float = 0.0
+    cocontraction_target: float = 0.0
 
 
 class WalkConfig(BaseModel):

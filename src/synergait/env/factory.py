@@ -17,12 +17,15 @@ Controller = Literal["independent", "synergy"]
 
 
 def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | str | Path | None = None,
-                  mirroring: bool | None = None, config: WalkConfig | None = None) -> gym.Env:
+                  left_basis: SynergyBasis | str | Path | None = None, mirroring: bool | None = None,
+                  config: WalkConfig | None = None) -> gym.Env:
     """A walking environment for ``controller``.
 
     Args:
         controller: ``"independent"`` (one action per muscle) or ``"synergy"`` (k per leg + trunk muscles).
         basis: right-leg SynergyBasis (or a file); the left leg uses its mirror. Default: the shipped basis.
+        left_basis: a different basis for the left leg (e.g. an impaired leg); its muscle names may be either
+            side's (right names are mirrored). Phase mirroring then needs equal k on both legs.
         mirroring: phase-based mirroring; default on for the synergy controller, off for the independent one.
         config: environment configuration (default: the paper's).
     """
@@ -34,7 +37,12 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
             basis = default_basis()
         elif not isinstance(basis, SynergyBasis):
             basis = SynergyBasis.load(basis)
-        env = SynergyAction(env, basis)
+        left = None
+        if left_basis is not None:
+            left = left_basis if isinstance(left_basis, SynergyBasis) else SynergyBasis.load(left_basis)
+            if left.muscles[0].endswith("_r"):
+                left = left.mirrored()
+        env = SynergyAction(env, basis, left)
     if mirroring if mirroring is not None else controller == "synergy":
         env = PhaseMirroring(env)
     return env

@@ -21,16 +21,18 @@ class RewardTerms:
     effort: float
     rom: float
     fall: float
+    quality: float
     total: float
 
     def as_dict(self) -> dict[str, float]:
         return {"ap": self.ap, "ml": self.ml, "head": self.head, "vel": self.vel, "effort": self.effort,
-                "rom": self.rom, "fall": self.fall, "total": self.total}
+                "rom": self.rom, "fall": self.fall, "quality": self.quality, "total": self.total}
 
 
 def walk_reward(*, forward_velocity: float, target_speed: float, lateral_velocity: float,
                 head_angular_velocity: np.ndarray, activations: np.ndarray, knee_angles: np.ndarray,
-                lumbar_extension: float, fell: bool, config: RewardConfig) -> RewardTerms:
+                lumbar_extension: float, fell: bool, config: RewardConfig,
+                cocontraction: float = 0.0) -> RewardTerms:
     """Reward of one control step.
 
     Args:
@@ -42,6 +44,7 @@ def walk_reward(*, forward_velocity: float, target_speed: float, lateral_velocit
             i.e. minus these).
         lumbar_extension: rad.
         fell: whether this step ends the episode by a fall.
+        cocontraction: mean instantaneous co-contraction of the agonist/antagonist pairs, 0-1 (quality term).
     """
     c = config.c
     error = abs(forward_velocity - target_speed)
@@ -55,5 +58,8 @@ def walk_reward(*, forward_velocity: float, target_speed: float, lateral_velocit
     rom = (sum(max(0.0, -float(knee)) for knee in knee_angles)  # theta_knee > 0 is hyperextension
            + max(0.0, lumbar_extension - lumbar_high) + max(0.0, lumbar_low - lumbar_extension))
     fall = 1.0 if fell else 0.0
-    total = config.w_vel * vel + config.w_effort * effort + config.w_rom * rom + config.w_fall * fall
-    return RewardTerms(ap=ap, ml=ml, head=head, vel=vel, effort=effort, rom=rom, fall=fall, total=total)
+    quality = -((cocontraction - config.cocontraction_target) ** 2)
+    total = (config.w_vel * vel + config.w_effort * effort + config.w_rom * rom + config.w_fall * fall
+             + config.w_quality * quality)
+    return RewardTerms(ap=ap, ml=ml, head=head, vel=vel, effort=effort, rom=rom, fall=fall, quality=quality,
+                       total=total)

@@ -32,7 +32,7 @@ import numpy as np
 from synergait.env.config import WalkConfig
 from synergait.env.reward import walk_reward
 from synergait.model.body import Musculoskeleton
-from synergait.model.catalog import FORWARD, RIGHT, mirror_name
+from synergait.model.catalog import AGONIST_ANTAGONIST_PAIRS, FORWARD, RIGHT, mirror_name
 from synergait.model.pose import GaitPose
 from synergait.model.terrain import Terrain, TerrainPool, flat_terrain, slope_terrain
 
@@ -59,6 +59,9 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self._obs_perm, self._obs_sign, self.observation_labels = self._observation_layout()
         size = self._obs_perm.size
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (size,), dtype=np.float32)
+        self._pairs = [(self.body.muscle_indices([n if side == "r" else mirror_name(n) for n in first]),
+                        self.body.muscle_indices([n if side == "r" else mirror_name(n) for n in second]))
+                       for first, second in AGONIST_ANTAGONIST_PAIRS.values() for side in ("r", "l")]
         self.episode_index = -1
         self.target_speed = self.config.fixed_speed_m_s or self.config.speed_curriculum[0]
         self.terrain: Terrain = flat_terrain(self.body.model.nmocap)
@@ -191,7 +194,8 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
             forward_velocity=float(com_velocity @ FORWARD), target_speed=self.target_speed,
             lateral_velocity=float(com_velocity @ RIGHT), head_angular_velocity=body.head_angular_velocity(),
             activations=data.act, knee_angles=body.knee_angles(), lumbar_extension=body.lumbar_extension(),
-            fell=termination is not None, config=config.reward)
+            fell=termination is not None, config=config.reward,
+            cocontraction=self._cocontraction() if config.reward.w_quality else 0.0)
         observation = self._observation(forces, com_velocity)
         self._last_obs = observation
         truncated = termination is None and self._steps >= config.episode_steps
@@ -200,6 +204,13 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         if termination:
             info["termination"] = termination
         return observation, terms.total, termination is not None, truncated, info
+
+    def _cocontraction(self) -> float:
+        """Mean instantaneous co-contraction 2 min(a1, a2) / (a1 + a2) over both legs' pairs, 0-1."""
+        act = self.body.data.act
+        values = [2 * min(a, b) / (a + b) if a + b > 1e-6 else 0.0
+                  for first, second in self._pairs for a, b in [(act[first].mean(), act[second].mean())]]
+        return float(np.mean(values))
 
     # --- helpers -----------------------------------------------------------------------------------------------
     def _instability(self) -> str | None:

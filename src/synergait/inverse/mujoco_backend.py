@@ -48,6 +48,11 @@ class MuJoCoInverse:
         rate_hz: frames per second at which activations are solved.
         lowpass_hz: cut-off of the zero-lag Butterworth applied to coordinates and GRF (paper: 12 Hz).
         reserve_optimal_force: r_opt of the reserve actuators (N*m); smaller = reserves costlier.
+        muscle_cost: per-muscle weights of the effort term (default 1): the redundancy explorer makes proximal or
+            distal muscles costlier with it.
+        min_activation: per-muscle lower bounds (default 0), e.g. an agonist/antagonist pair held at 0.15 to
+            demand co-contraction (joint stiffness) while the joint moments stay the same.
+        effort_exponent: 2 (sum a^2) or 3 (sum a^3, by iteratively reweighted least squares).
         subject_mass_kg: the recorded subject's body mass. The model is not scaled to the subject, so the measured
             GRF and free moments are scaled by ``model mass / subject mass`` to keep the dynamics consistent
             (without it the pelvis residuals absorb the weight difference). None: no scaling.
@@ -58,6 +63,9 @@ class MuJoCoInverse:
     rate_hz: float = 100.0
     lowpass_hz: float | None = 12.0
     reserve_optimal_force: float = 1.0
+    muscle_cost: dict[str, float] | None = None
+    min_activation: dict[str, float] | None = None
+    effort_exponent: int = 2
     subject_mass_kg: float | None = None
     progress: bool = False
 
@@ -67,6 +75,8 @@ class MuJoCoInverse:
         trimmed by 10 ms at each end for the derivatives)."""
         if self.rate_hz <= 0:
             raise ParameterError("rate_hz", f"must be positive, got {self.rate_hz}")
+        if self.effort_exponent not in (2, 3):
+            raise ParameterError("effort_exponent", f"must be 2 or 3, got {self.effort_exponent}")
         started = clock.perf_counter()
         loads = loads or external_loads_from_names(grf)
         start = max(coordinates.time[0] + 0.01, start_s if start_s is not None else -np.inf)
@@ -121,7 +131,9 @@ class MuJoCoInverse:
         reserves = np.zeros((n_frames, joint_dofs.size))
         residuals = np.zeros((n_frames, 6))
         weight = 1.0 / self.reserve_optimal_force
-        bounds_low, bounds_high = np.zeros(nu), np.ones(nu)
+        cost = self._per_muscle(body, self.muscle_cost, 1.0)
+        bounds_low, bounds_high = self._per_muscle(body, self.min_activation, 0.0), np.ones(nu)
+        required_moments = np.zeros((n_frames, joint_dofs.size))
         with Progress(disable=not self.progress, transient=True) as bar:
             task = bar.add_task("inverse (MuJoCo)", total=n_frames)
             for i in range(n_frames):
@@ -145,10 +157,14 @@ class MuJoCoInverse:
                 target = projection.T @ required - muscle_map @ passive
                 a_matrix = muscle_map * gain  # per unit activation
                 rows = slice(6, None)
-                system = np.vstack([weight * a_matrix[rows], np.eye(nu)])
                 rhs = np.concatenate([weight * target[rows], np.zeros(nu)])
-                solution = lsq_linear(system, rhs, bounds=(bounds_low, bounds_high), method="bvls")
+                effort = np.sqrt(cost)
+                for _ in range(1 if self.effort_exponent == 2 else 6):  # IRLS: sum a^3 = sum (a_prev) a^2
+                    system = np.vstack([weight * a_matrix[rows], np.diag(effort)])
+                    solution = lsq_linear(system, rhs, bounds=(bounds_low, bounds_high), method="bvls")
+                    effort = np.sqrt(cost * np.maximum(solution.x, 1e-3))
                 activations[i] = solution.x
+                required_moments[i] = target[rows]
                 reserves[i] = target[rows] - a_matrix[rows] @ solution.x
                 residuals[i] = target[:6] - a_matrix[:6] @ solution.x
                 bar.advance(task)
@@ -156,8 +172,18 @@ class MuJoCoInverse:
         return ActivationTable(
             time=trajectory.time, activations=np.clip(activations, 0.0, 1.0), muscles=body.muscle_names,
             reserves=reserves, reserve_dofs=trajectory.prescribed_joints, residuals=residuals, backend="mujoco",
+            required=required_moments,
             info={"model": body.info.name, "rate_hz": f"{self.rate_hz:g}", "lowpass_hz": str(self.lowpass_hz),
                   "reserve_optimal_force": f"{self.reserve_optimal_force:g}",
                   "grf_scale": f"{body.mass_kg / self.subject_mass_kg if self.subject_mass_kg else 1.0:.6g}",
                   "locked_joints": ",".join(trajectory.locked_joints), "wall_time_s": f"{elapsed:.3f}"},
         )
+
+    @staticmethod
+    def _per_muscle(body: Musculoskeleton, values: dict[str, float] | None, default: float) -> np.ndarray:
+        out = np.full(body.n_muscles, default)
+        for muscle, value in (values or {}).items():
+            if muscle not in body.muscle_names:
+                raise ParameterError("muscles", f"unknown muscle '{muscle}' in model {body.info.name}")
+            out[body.muscle_names.index(muscle)] = value
+        return out

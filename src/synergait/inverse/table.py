@@ -25,6 +25,8 @@ class ActivationTable:
         reserve_dofs: names of the coordinates the reserves act on.
         residuals: shape ``(T, 6)``, pelvis residual forces (N) and moments (N*m) the measured data leave
             unbalanced (MuJoCo free-joint order: 3 forces in the world frame, 3 moments in the pelvis frame).
+        required: shape ``(T, r)``, the net generalised forces the motion requires on ``reserve_dofs`` (muscle
+            passive forces removed); muscles produce ``required - reserves``.
         backend: ``"mujoco"`` or ``"moco"``; ``info`` holds settings and provenance.
     """
 
@@ -34,6 +36,7 @@ class ActivationTable:
     reserves: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     reserve_dofs: tuple[str, ...] = ()
     residuals: np.ndarray = field(default_factory=lambda: np.zeros((0, 6)))
+    required: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     backend: str = "unknown"
     info: dict[str, str] = field(default_factory=dict)
 
@@ -92,7 +95,7 @@ class ActivationTable:
                 "info": self.info}
         with atomic_path(path) as tmp:
             np.savez_compressed(tmp, time=self.time, activations=self.activations, reserves=self.reserves,
-                                residuals=self.residuals, meta=json.dumps(meta))
+                                residuals=self.residuals, required=self.required, meta=json.dumps(meta))
 
     @classmethod
     def load(cls, path: str | Path) -> ActivationTable:
@@ -102,4 +105,5 @@ class ActivationTable:
             meta = json.loads(str(f["meta"]))
             return cls(time=f["time"], activations=f["activations"], muscles=tuple(meta["muscles"]),
                        reserves=f["reserves"], reserve_dofs=tuple(meta["reserve_dofs"]),
-                       residuals=f["residuals"], backend=meta["backend"], info=meta["info"])
+                       residuals=f["residuals"], required=f["required"] if "required" in f else np.zeros((0, 0)),
+                       backend=meta["backend"], info=meta["info"])

@@ -35,6 +35,15 @@ LEG_MUSCLES: tuple[str, ...] = (
 )
 
 
+#: Agonist/antagonist pairs of the right leg (a tuple is a group, represented by its mean activation).
+AGONIST_ANTAGONIST_PAIRS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "TA/SOL": (("tibant_r",), ("soleus_r",)),
+    "TA/GAS": (("tibant_r",), ("gasmed_r", "gaslat_r")),
+    "VAS/BF": (("vasmed_r", "vaslat_r", "vasint_r"), ("bflh_r", "bfsh_r")),
+    "RF/HAM": (("recfem_r",), ("semimem_r", "semiten_r", "bflh_r")),
+}
+
+
 def mirror_name(name: str) -> str:
     """Left/right counterpart of a muscle, joint, body or site name (``*_r`` <-> ``*_l``; otherwise unchanged)."""
     if name.endswith("_r"):

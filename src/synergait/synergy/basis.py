@@ -61,6 +61,17 @@ class SynergyBasis:
         return cls(weights / weights.max(axis=1, keepdims=True), tuple(muscles),
                    provenance={"kind": "random", "seed": str(seed)})
 
+    def merged(self, i: int, j: int) -> SynergyBasis:
+        """Synergies ``i`` and ``j`` merged into one module (their weights summed, rescaled to a peak of 1): a
+        model of impaired motor control with fewer independent modules."""
+        k = self.n_synergies
+        if not (0 <= i < k and 0 <= j < k) or i == j:
+            raise ParameterError("merge", f"needs two different synergy indices in 0..{k - 1}, got {i},{j}")
+        merged = self.weights[i] + self.weights[j]
+        rows = [self.weights[r] for r in range(k) if r not in (i, j)] + [merged / merged.max()]
+        return SynergyBasis(np.array(rows), self.muscles, float("nan"),
+                            {**self.provenance, "variant": f"merged {i}+{j}"})
+
     def mirrored(self) -> SynergyBasis:
         """The same synergies for the other leg (muscle names ``*_r`` <-> ``*_l``)."""
         return SynergyBasis(self.weights, tuple(mirror_name(m) for m in self.muscles), self.vaf,

@@ -121,6 +121,32 @@ def emg_figure(runs: list[dict[str, Any]]) -> str | None:
     return _png(fig)
 
 
+#: The pairs restricted to the eight muscles an evaluation records.
+EVALUATED_PAIRS = {"TA/SOL": (("tibant_r",), ("soleus_r",)), "TA/GAS": (("tibant_r",), ("gasmed_r",)),
+                   "VAS/BF": (("vasmed_r", "vaslat_r"), ("bflh_r",)), "RF/HAM": (("recfem_r",), ("semiten_r", "bflh_r"))}
+
+
+def quality_rows(runs: list[dict[str, Any]]) -> str:
+    """Quality profile (co-contraction, effort distribution, Laban) of each controller's mean cycle."""
+    from synergait.evaluate.rollout import EVALUATED_MUSCLES
+    from synergait.quality.measures import quality_profile
+
+    rows = []
+    for run in runs:
+        cycles = run["cycles"]
+        if cycles is None:
+            rows.append(f"<tr><td>{html.escape(run['label'])}</td><td colspan='7'>no cycles</td></tr>")
+            continue
+        curves = np.column_stack([cycles.curves(f"emg_{code}").mean(axis=0) for code in EVALUATED_MUSCLES])
+        profile = quality_profile(curves, list(EVALUATED_MUSCLES.values()), rate_hz=100.0, pairs=EVALUATED_PAIRS)
+        cells = [profile.cocontraction[p] for p in ("TA/SOL", "TA/GAS", "VAS/BF", "RF/HAM")]
+        cells += [profile.laban[k] for k in ("flow", "weight", "time")]
+        rows.append(f"<tr><td>{html.escape(run['label'])}</td>" + "".join(f"<td>{v:.2f}</td>" for v in cells)
+                    + "</tr>")
+    return ("<table><tr><th>controller</th><th>CCI TA/SOL %</th><th>CCI TA/GAS %</th><th>CCI VAS/BF %</th>"
+            "<th>CCI RF/HAM %</th><th>Flow</th><th>Weight</th><th>Time</th></tr>" + "".join(rows) + "</table>")
+
+
 def write_report(directories: list[str | Path], out: str | Path, *, human: ReferenceSet | None = None,
                  title: str = "synergait evaluation report") -> Path:
     runs = [_load(Path(d)) for d in directories]
@@ -145,7 +171,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}</style></head><b
 cross-human RMSE (1 = as far as humans are from each other).</p>
 <h2>Headline</h2><table><tr><th>controller</th><th>cycles</th><th>ratio &gt; 2</th><th>ratio &gt; 3</th>
 <th>ratio &gt; 5</th><th>trend agreement</th></tr>{headline_rows}</table>
-{figures}<h2>Spatiotemporal</h2>{spatial}<h2>Approximations and gaps</h2><ul>{notes or '<li>none</li>'}</ul>
+{figures}<h2>Movement quality (mean cycle; see synergait.quality.measures)</h2>{quality_rows(runs)}
+<h2>Spatiotemporal</h2>{spatial}<h2>Approximations and gaps</h2><ul>{notes or '<li>none</li>'}</ul>
 </body></html>"""
     atomic_write_text(out, page)
     return out

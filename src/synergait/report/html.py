@@ -123,7 +123,8 @@ def emg_figure(runs: list[dict[str, Any]]) -> str | None:
 
 #: The pairs restricted to the eight muscles an evaluation records.
 EVALUATED_PAIRS = {"TA/SOL": (("tibant_r",), ("soleus_r",)), "TA/GAS": (("tibant_r",), ("gasmed_r",)),
-                   "VAS/BF": (("vasmed_r", "vaslat_r"), ("bflh_r",)), "RF/HAM": (("recfem_r",), ("semiten_r", "bflh_r"))}
+                   "VAS/BF": (("vasmed_r", "vaslat_r"), ("bflh_r",)),
+                   "RF/HAM": (("recfem_r",), ("semiten_r", "bflh_r"))}
 
 
 def quality_rows(runs: list[dict[str, Any]]) -> str:

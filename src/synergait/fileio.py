@@ -6,6 +6,9 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -27,3 +30,23 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 def atomic_write_text(path: str | Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def read_yaml_model(model: type[T], path: str | Path, *, section: str | None = None) -> T:
+    """Validate a YAML file (or one top-level ``section`` of it, when present) into a pydantic ``model``; errors
+    name the file and the offending field."""
+    import yaml
+    from pydantic import ValidationError
+
+    from synergait.errors import InputFileError
+
+    try:
+        raw = yaml.safe_load(Path(path).read_text()) or {}
+        if section is not None and isinstance(raw, dict) and section in raw:
+            raw = raw[section]
+        return model.model_validate(raw)  # type: ignore[attr-defined]
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputFileError(path, f"cannot read YAML ({exc})") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputFileError(path, f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None

@@ -21,12 +21,8 @@ from synergait.inverse.validation import (
 
 
 @pytest.fixture(scope="module")
-def table(rajagopal: Path) -> ActivationTable:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return estimate_activations(rajagopal / "coordinates.sto", rajagopal / "grf_walk.mot",
-                                    loads_xml=rajagopal / "grf_walk.xml",
-                                    osim_model=rajagopal / "subject_walk_scaled.osim", start_s=0.48, stop_s=1.61)
+def table(rajagopal_activations: ActivationTable) -> ActivationTable:
+    return rajagopal_activations
 
 
 def test_shape_bounds_and_reserves(table: ActivationTable) -> None:

@@ -38,14 +38,8 @@ def test_temporal_profile_and_smoothness_by_hand() -> None:
     assert sparc(smooth, 100.0) > sparc(jerky, 100.0)  # closer to zero = smoother
 
 
-def test_profile_on_real_activations(rajagopal: Path) -> None:
-    from synergait.inverse import estimate_activations
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        table = estimate_activations(rajagopal / "coordinates.sto", rajagopal / "grf_walk.mot",
-                                     loads_xml=rajagopal / "grf_walk.xml", start_s=0.48, stop_s=1.61,
-                                     osim_model=rajagopal / "subject_walk_scaled.osim")
+def test_profile_on_real_activations(rajagopal_activations) -> None:
+    table = rajagopal_activations
     muscles = [m for m in table.muscles if m.endswith("_r")]
     profile = quality_profile(table.select(muscles), muscles, 100.0)
     assert profile.cocontraction["TA/SOL"] < 5  # static optimisation avoids co-contraction

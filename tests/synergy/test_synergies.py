@@ -1,25 +1,19 @@
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from synergait.errors import ParameterError
-from synergait.inverse import estimate_activations
 from synergait.inverse.table import ActivationTable
 from synergait.synergy.basis import SynergyBasis, default_basis
 from synergait.synergy.extract import DEFAULT_MUSCLES, SynergyExtractor, match_bases, sweep
 
 
 @pytest.fixture(scope="module")
-def table(rajagopal: Path) -> ActivationTable:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return estimate_activations(rajagopal / "coordinates.sto", rajagopal / "grf_walk.mot",
-                                    loads_xml=rajagopal / "grf_walk.xml",
-                                    osim_model=rajagopal / "subject_walk_scaled.osim", start_s=0.48, stop_s=1.61)
+def table(rajagopal_activations: ActivationTable) -> ActivationTable:
+    return rajagopal_activations
 
 
 def test_k10_vaf_and_scaling(table: ActivationTable) -> None:

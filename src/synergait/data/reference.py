@@ -197,16 +197,10 @@ class ReferenceSet:
 
     @classmethod
     def from_csv(cls, path: str | Path, *, name: str | None = None) -> ReferenceSet:
+        from synergait.data.io.tables import read_csv_frame
+
         path = Path(path)
-        try:
-            table = pd.read_csv(path)
-        except pd.errors.EmptyDataError:
-            raise InputFileError(path, "empty file") from None
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise InputFileError(path, f"malformed CSV ({str(exc).splitlines()[0]})") from None
-        except OSError as exc:
-            raise InputFileError(path, f"cannot read file ({exc.strerror})") from None
-        return cls.from_table(table, name=name or path.stem, source=str(path))
+        return cls.from_table(read_csv_frame(path), name=name or path.stem, source=str(path))
 
     def to_csv(self, path: str | Path) -> None:
         with atomic_path(path) as tmp:

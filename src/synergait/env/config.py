@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from synergait.errors import InputFileError
+from synergait.fileio import read_yaml_model
 
 #: The paper's deterministic speed curriculum, one value per episode, repeating.
 PAPER_SPEED_CURRICULUM = tuple(round(0.7 + 0.1 * i, 1) for i in range(10)) + tuple(
@@ -78,11 +77,5 @@ class WalkConfig(BaseModel):
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> WalkConfig:
-        try:
-            raw = yaml.safe_load(Path(path).read_text()) or {}
-            return cls.model_validate(raw.get("env", raw))
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputFileError(path, f"cannot read YAML ({exc})") from None
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise InputFileError(path, f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        """From a YAML file of environment settings, or the ``env:`` section of a training config."""
+        return read_yaml_model(cls, path, section="env")

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synergait.data.io.tables import read_csv_frame
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path
 
@@ -72,10 +73,7 @@ class ActivationTable:
     def from_csv(cls, path: str | Path) -> ActivationTable:
         """Read a CSV with a ``time`` column (s) and one column per muscle (0-1)."""
         path = Path(path)
-        try:
-            frame = pd.read_csv(path)
-        except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise InputFileError(path, f"not a readable activation CSV ({str(exc).splitlines()[0]})") from None
+        frame = read_csv_frame(path)
         if "time" not in frame.columns:
             raise InputFileError(path, "no 'time' column")
         muscles = [c for c in frame.columns if c != "time"]

@@ -10,7 +10,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from synergait.env.config import WalkConfig
-from synergait.errors import InputFileError, ParameterError
+from synergait.errors import ParameterError
+from synergait.fileio import read_yaml_model
 
 PRESETS = ("paper", "cpu")
 
@@ -54,14 +55,7 @@ class TrainConfig(BaseModel):
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> TrainConfig:
-        try:
-            raw = yaml.safe_load(Path(path).read_text()) or {}
-            return cls.model_validate(raw)
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputFileError(path, f"cannot read YAML ({exc})") from None
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise InputFileError(path, f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        return read_yaml_model(cls, path)
 
     @classmethod
     def preset(cls, name: str, **overrides: object) -> TrainConfig:

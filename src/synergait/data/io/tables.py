@@ -40,17 +40,22 @@ def _to_si(unit: str, path: Path, column: str) -> tuple[str, float]:
                                    f"(known: {', '.join(sorted(k for k in KNOWN_UNITS if k))})") from None
 
 
-def read_csv_trial(path: str | Path) -> Trial:
-    """Read a wide or long CSV time series (layout detected from the header) in SI units."""
-    path = Path(path)
+def read_csv_frame(path: str | Path) -> pd.DataFrame:
+    """``pandas.read_csv`` with one-line errors that name the file."""
     try:
-        frame = pd.read_csv(path)
+        return pd.read_csv(path)
     except pd.errors.EmptyDataError:
         raise InputFileError(path, "empty file") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputFileError(path, f"malformed CSV ({str(exc).splitlines()[0]})") from None
     except OSError as exc:
         raise InputFileError(path, f"cannot read file ({exc.strerror})") from None
+
+
+def read_csv_trial(path: str | Path) -> Trial:
+    """Read a wide or long CSV time series (layout detected from the header) in SI units."""
+    path = Path(path)
+    frame = read_csv_frame(path)
     columns = [str(c).strip() for c in frame.columns]
     frame.columns = columns
     if {"signal", "value"} <= set(columns) and "time" in columns:

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from synergait import __version__
 from synergait.errors import InputFileError, ParameterError, SynergaitError
+from synergait.fileio import to_jsonable
 
 app = typer.Typer(help="synergait: predictive musculoskeletal locomotion simulation with muscle-synergy priors.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -44,29 +45,15 @@ console = Console()
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")]
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, (np.floating, float)):
-        return None if not np.isfinite(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
-_nullcontext = contextlib.nullcontext
+def _measuring(as_json: bool) -> contextlib.AbstractContextManager[Any]:
+    """A spinner for people; nothing when the output is JSON."""
+    return contextlib.nullcontext() if as_json else console.status("measuring", spinner="dots")
 
 
 def emit(result: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], None]) -> None:
     """Print ``result`` as one JSON object or through ``render`` for people."""
     if as_json:
-        sys.stdout.write(json.dumps(_jsonable(result)) + "\n")
+        sys.stdout.write(json.dumps(to_jsonable(result)) + "\n")
     else:
         render(result)
 
@@ -691,7 +678,7 @@ def bench_env(steps: Annotated[int, typer.Option(help="Control steps per measure
     """Environment throughput vs the raw physics loop (and MyoSuite when installed), in simulated s per s."""
     from synergait.env.bench import measure_env_throughput
 
-    with console.status("measuring", spinner="dots") if not as_json else _nullcontext():
+    with _measuring(as_json):
         result = measure_env_throughput(steps, repeats=repeats, myosuite_python=myosuite_python)
     emit(result, as_json, lambda r: console.print(_key_value_table("env throughput", r)))
 
@@ -703,7 +690,7 @@ def bench_train(sac_steps: Annotated[int, typer.Option(help="Timed SAC steps (af
     """Training steps/s per preset vs SB3's stock SAC, and the hours 1 M and 75 M steps would take."""
     from synergait.train.bench import measure_train_throughput
 
-    with console.status("measuring", spinner="dots") if not as_json else _nullcontext():
+    with _measuring(as_json):
         result = measure_train_throughput(sac_steps, ppo_steps)
     emit(result, as_json, lambda r: console.print(_key_value_table("training throughput", r)))
 
@@ -715,7 +702,7 @@ def bench_inverse(source: FromOption = None,
     """MuJoCo inverse vs MocoInverse on the Rajagopal stride: wall times, ratio, per-muscle and EMG agreement."""
     from synergait.inverse.bench import measure_inverse
 
-    with console.status("measuring", spinner="dots") if not as_json else _nullcontext():
+    with _measuring(as_json):
         result = measure_inverse(source, moco=moco)
     emit(result, as_json, lambda r: console.print(_key_value_table("inverse benchmark", r)))
 

@@ -50,3 +50,26 @@ def read_yaml_model(model: type[T], path: str | Path, *, section: str | None = N
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InputFileError(path, f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+
+def to_jsonable(value: object) -> object:
+    """Plain JSON types from numpy scalars/arrays, paths and tuples; non-finite floats become null."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, Path):
+        return str(value)
+    return value

@@ -37,7 +37,7 @@ import pandas as pd
 from synergait.data.cycles import PERCENT, GaitCycles, cut_cycles
 from synergait.data.events import detect_gait_events, vertical_force_columns_from_loads
 from synergait.data.io import read_storage
-from synergait.data.units import RAD_TO_DEG, STANDARD_GRAVITY
+from synergait.data.units import STANDARD_GRAVITY
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path
 
@@ -216,10 +216,6 @@ class ReferenceSet:
                                                    dropna=False).ngroups),
                 "notes": list(self.notes)}
 
-    @classmethod
-    def concat(cls, sets: Sequence[ReferenceSet], name: str = "reference") -> ReferenceSet:
-        return cls(table=pd.concat([s.table for s in sets], ignore_index=True), name=name,
-                   notes=tuple(n for s in sets for n in s.notes))
 
 
 def _pivot(rows: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, int]]]:
@@ -379,7 +375,3 @@ def load_falisse2019(mat_file: str | Path, *, subject: str = "subject1") -> Refe
     return ReferenceSet.from_table(pd.concat(frames, ignore_index=True), name="falisse2019", notes=notes,
                                    source=str(path))
 
-
-def radians_to_reference_degrees(values: np.ndarray) -> np.ndarray:
-    """Joint angles from synergait's internal radians to a ReferenceSet's degrees."""
-    return np.asarray(values) * RAD_TO_DEG

@@ -18,7 +18,7 @@ import pandas as pd
 from synergait.data.reference import Condition, ReferenceSet
 from synergait.evaluate.metrics import score
 from synergait.evaluate.rollout import ConditionResult, evaluate_condition, load_policy, simulated_reference
-from synergait.fileio import atomic_path, atomic_write_text
+from synergait.fileio import atomic_path, atomic_write_text, to_jsonable
 
 
 def _one_condition(policy: str, controller: str, basis: str | None, speed: float, slope: float, rollouts: int,
@@ -64,7 +64,7 @@ def evaluate_policy(policy: str, controller: str, conditions: list[Condition], o
     else:
         gaps.append("no complete stride in any condition: nothing to score")
     headline["gaps"] = gaps + headline.get("gaps", [])
-    atomic_write_text(out / "metrics.json", json.dumps(_jsonable(headline), indent=1))
+    atomic_write_text(out / "metrics.json", json.dumps(to_jsonable(headline), indent=1))
     summary = {"label": label, "controller": controller, "policy": policy, "rollouts": rollouts, "strides": strides,
                "conditions": [c.label() for c in conditions], "reference": reference.name if reference else None,
                "cycles": int(simulated.table.groupby(["speed_m_s", "slope_deg", "cycle"]).ngroups)
@@ -73,16 +73,3 @@ def evaluate_policy(policy: str, controller: str, conditions: list[Condition], o
     return {**summary, **{k: headline[k] for k in ("rmse_ratio", "pearson_r", "counts_over", "trend_agreement",
                                                      "emg")}}
 
-
-def _jsonable(value: Any) -> Any:
-    import math
-
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):
-        return _jsonable(value.item())
-    return value

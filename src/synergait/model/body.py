@@ -56,7 +56,6 @@ class Musculoskeleton:
         self._side_list = self._geom_side.tolist()
         self._wrench, self._world_force = np.empty(6), np.empty(3)
         self._sagittal_qpos = np.array([m.jnt_qposadr[m.joint(j).id] for j in self.info.sagittal_joints.values()])
-        self._sagittal_dof = np.array([m.jnt_dofadr[m.joint(j).id] for j in self.info.sagittal_joints.values()])
         self._lumbar_qpos = (m.jnt_qposadr[m.joint(self.info.lumbar_extension_joint).id]
                              if self.info.lumbar_extension_joint else None)
         self._knee_qpos = [int(m.jnt_qposadr[m.joint(f"knee_angle_{s}").id]) for s in ("r", "l")]
@@ -175,9 +174,6 @@ class Musculoskeleton:
     def sagittal_angles(self) -> np.ndarray:
         """Hip flexion, knee flexion, ankle dorsiflexion, right then left, rad, shape ``(6,)``."""
         return self.data.qpos[self._sagittal_qpos]
-
-    def sagittal_velocities(self) -> np.ndarray:
-        return self.data.qvel[self._sagittal_dof]
 
     def knee_angles(self) -> tuple[float, float]:
         """Right and left knee flexion, rad (negative = hyperextension)."""

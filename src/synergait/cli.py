@@ -623,7 +623,9 @@ def report_command(
     out: Annotated[Path, typer.Option(help="HTML file.")] = Path("report.html"),
     reference: Annotated[str, typer.Option(help="Known dataset or ReferenceSet CSV for the human band.")] =
     "falisse2019",
-    source: FromOption = None, as_json: JsonFlag = False,
+    source: FromOption = None,
+    training: Annotated[list[Path] | None, typer.Option(help="Training run directories (learning curves).")] = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """One self-contained HTML report comparing evaluated controllers (figures embedded)."""
     from synergait.data.fetch import DATASETS, load_reference
@@ -635,7 +637,7 @@ def report_command(
             ReferenceSet.from_csv(reference)
     except InputFileError:
         human = None
-    path = write_report(evaluations, out, human=human)
+    path = write_report(evaluations, out, human=human, training=training or [])
     emit({"out": str(path), "bytes": path.stat().st_size, "controllers": len(evaluations)}, as_json,
          lambda r: console.print(_key_value_table("report", r)))
 

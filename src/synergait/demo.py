@@ -98,7 +98,8 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
         evaluations = _evaluate_both(out, basis, policies, human)
         from synergait.report.html import write_report
 
-        write_report(evaluations, out / "evaluation_report.html", human=human)
+        write_report(evaluations, out / "evaluation_report.html", human=human,
+                     training=[out / "runs" / c for c in policies])
         result["done"].append("evaluation on quick conditions + evaluation_report.html")
         bar.advance(task)
         result["video"] = _video(out, basis, policies, video_seconds)

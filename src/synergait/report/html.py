@@ -1,8 +1,9 @@
 """``synergait report``: one self-contained HTML file comparing evaluated controllers side by side.
 
 Inputs are evaluation directories written by ``synergait evaluate`` (``sim_cycles.csv``, ``metrics.json``,
-``evaluation.json``, ``spatiotemporal.csv``). Figures (gait curves with the human band in grey, RMSE-ratio
-heatmaps, EMG similarity box plots) are embedded as PNG data, so the file can be mailed or archived alone.
+``evaluation.json``, ``spatiotemporal.csv``) and, optionally, training run directories. Figures (learning curves,
+gait curves pooled and across speeds and slopes with the human band in grey, EMG similarity box plots and
+activation profiles, RMSE-ratio heatmaps) are embedded as PNG data, so the file can be mailed or archived alone.
 """
 
 from __future__ import annotations
@@ -80,6 +81,106 @@ def gait_curves_figure(runs: list[dict[str, Any]], human: ReferenceSet | None) -
     return _png(fig) if drawn or human is not None else None
 
 
+def condition_curves_figure(runs: list[dict[str, Any]], human: ReferenceSet | None, group: str) -> str | None:
+    """Gait curves across speeds (level ground) or across slopes (1.2 m/s): one column per controller, one line
+    per condition (colour = speed or slope), the human band in grey."""
+    import math
+
+    plt = _pyplot()
+    selected = []
+    for run in runs:
+        cycles = run["cycles"]
+        if cycles is None:
+            continue
+        conditions = [c for c in cycles.conditions
+                      if (group == "speed" and c.slope_deg == 0) or
+                      (group == "slope" and math.isclose(c.speed_m_s, 1.2, abs_tol=1e-6))]
+        if len(conditions) >= 2:
+            selected.append((run, conditions))
+    if not selected:
+        return None
+    variables = ("hip_angle", "knee_angle", "ankle_angle", "hip_moment", "knee_moment", "ankle_moment",
+                 "grf_ap", "grf_vertical")
+    fig, axes = plt.subplots(len(variables), len(selected), figsize=(4.2 * len(selected), 2.0 * len(variables)),
+                             sharex=True, squeeze=False)
+    colormap = plt.get_cmap("viridis")
+    for column, (run, conditions) in enumerate(selected):
+        values = [c.speed_m_s if group == "speed" else c.slope_deg for c in conditions]
+        low, high = min(values), max(values)
+        for row, variable in enumerate(variables):
+            ax = axes[row, column]
+            if human is not None and variable in human.variables:
+                curves = human.curves(variable)
+                ax.fill_between(PERCENT, curves.mean(0) - curves.std(0), curves.mean(0) + curves.std(0), color="0.85")
+            for condition, value in zip(conditions, values, strict=True):
+                try:
+                    curve = run["cycles"].curves(variable, condition).mean(axis=0)
+                except Exception:
+                    continue
+                shade = colormap((value - low) / (high - low) if high > low else 0.5)
+                ax.plot(PERCENT, curve, color=shade, lw=1,
+                        label=f"{value:g} {'m/s' if group == 'speed' else '°'}" if row == 0 else None)
+            if column == 0:
+                ax.set_ylabel(f"{variable}\n[{variable_unit(variable)}]", fontsize=8)
+        axes[0, column].set_title(run["label"])
+        axes[0, column].legend(fontsize=6, ncol=2)
+        axes[-1, column].set_xlabel("gait cycle (%)")
+    fig.suptitle(f"Across {'speeds (level ground)' if group == 'speed' else 'slopes (1.2 m/s)'}; grey: human ± SD")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def activation_profiles_figure(runs: list[dict[str, Any]], human: ReferenceSet | None) -> str | None:
+    """Simulated activations (scaled to each controller's maximum) against human EMG (scaled to its maximum)."""
+    from synergait.evaluate.rollout import EVALUATED_MUSCLES
+
+    plt = _pyplot()
+    fig, axes = plt.subplots(2, 4, figsize=(14, 5.5), sharex=True)
+    drawn = False
+    for ax, code in zip(axes.ravel(), EVALUATED_MUSCLES, strict=True):
+        variable = f"emg_{code}"
+        if human is not None and variable in human.variables:
+            curves = human.curves(variable)
+            curves = curves / np.maximum(curves.max(axis=1, keepdims=True), 1e-12)
+            ax.fill_between(PERCENT, curves.mean(0) - curves.std(0), curves.mean(0) + curves.std(0), color="0.85")
+            ax.plot(PERCENT, curves.mean(0), color="0.4", lw=1)
+        for colour, run in zip(COLOURS, runs, strict=False):
+            if run["cycles"] is not None and variable in run["cycles"].variables:
+                curve = run["cycles"].curves(variable).mean(axis=0)
+                peak = max(float(np.max(run["cycles"].table.loc[run["cycles"].table["variable"].str.startswith(
+                    "emg_"), "value"])), 1e-12)
+                ax.plot(PERCENT, curve / peak, color=colour, label=run["label"])
+                drawn = True
+        ax.set_title(code, fontsize=10)
+    axes[0, 0].legend(fontsize=7)
+    for ax in axes[-1]:
+        ax.set_xlabel("gait cycle (%)")
+    fig.suptitle("Activation profiles (controller maximum = 1) vs EMG (subject maximum = 1, grey)")
+    fig.tight_layout()
+    return _png(fig) if drawn else None
+
+
+def learning_curves_figure(training: list[Path]) -> str | None:
+    """Episode return over environment steps per training run (10-point moving average)."""
+    import pandas as pd
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4))
+    drawn = False
+    for colour, run in zip(COLOURS, training, strict=False):
+        episodes = Path(run) / "episodes.csv"
+        if not episodes.exists():
+            continue
+        table = pd.read_csv(episodes)
+        ax.plot(table["step"], table["return"].rolling(10, min_periods=1).mean(), color=colour, label=Path(run).name)
+        drawn = True
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("episode return (10-point moving average)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _png(fig) if drawn else None
+
+
 def heatmap_figure(run: dict[str, Any]) -> str | None:
     by_phase = run["metrics"].get("rmse_ratio_by_phase") or {}
     if not by_phase:
@@ -149,14 +250,18 @@ def quality_rows(runs: list[dict[str, Any]]) -> str:
 
 
 def write_report(directories: list[str | Path], out: str | Path, *, human: ReferenceSet | None = None,
-                 title: str = "synergait evaluation report") -> Path:
+                 training: list[str | Path] = (), title: str = "synergait evaluation report") -> Path:
     runs = [_load(Path(d)) for d in directories]
     out = Path(out)
     headline_rows = "".join(
         f"<tr><td>{html.escape(r['label'])}</td><td>{r['evaluation']['cycles']}</td>"
         + "".join(f"<td>{r['metrics'].get('counts_over', {}).get(t, '–')}</td>" for t in ("2", "3", "5"))
         + f"<td>{_fraction(r['metrics'].get('trend_agreement', {}))}</td></tr>" for r in runs)
-    images = [("Gait curves", gait_curves_figure(runs, human)), ("EMG similarity", emg_figure(runs))]
+    images = [("Learning curves", learning_curves_figure([Path(t) for t in training])),
+              ("Gait curves", gait_curves_figure(runs, human)),
+              ("Gait curves across speeds", condition_curves_figure(runs, human, "speed")),
+              ("Gait curves across slopes", condition_curves_figure(runs, human, "slope")),
+              ("EMG similarity", emg_figure(runs)), ("Activation profiles", activation_profiles_figure(runs, human))]
     images += [(f"RMSE-ratio heatmap: {r['label']}", heatmap_figure(r)) for r in runs]
     figures = "".join(f"<h2>{html.escape(name)}</h2><img src='data:image/png;base64,{data}' style='max-width:100%'>"
                       for name, data in images if data)

@@ -479,13 +479,19 @@ def env_rollout(policy: Annotated[str, typer.Option(help="random or zero.")] = "
 def env_make_pose(source: FromOption = None,
                   out: Annotated[Path | None, typer.Option(help="Output JSON (default: the packaged asset).")] = None,
                   as_json: JsonFlag = False) -> None:
-    """Regenerate the initial pose (Rajagopal 2016 trial at its second right heel strike) from the data."""
+    """Regenerate the initial pose (Rajagopal right heel strike) and the gait-cycle pose library from the data."""
     from importlib import resources
 
     from synergait.data.events import detect_gait_events
     from synergait.data.fetch import fetch
     from synergait.data.io import read_storage
-    from synergait.model.pose import POSE_ASSET, pose_from_coordinates
+    from synergait.model.pose import (
+        POSE_ASSET,
+        POSE_LIBRARY_ASSET,
+        pose_from_coordinates,
+        pose_library,
+        save_pose_library,
+    )
 
     folder = fetch("rajagopal2016", source=source)
     events = detect_gait_events(read_storage(folder / "grf_walk.mot"), loads_xml=folder / "grf_walk.xml")
@@ -494,7 +500,11 @@ def env_make_pose(source: FromOption = None,
     pose = pose_from_coordinates(coordinates, strike)
     target = out or Path(str(resources.files("synergait.assets").joinpath(POSE_ASSET)))
     pose.save(target)
-    emit({"out": str(target), "time_s": strike, "forward_speed_m_s": pose.forward_speed_m_s}, as_json,
+    library = pose_library(coordinates, events.right.heel_strikes, events.left.heel_strikes)
+    library_path = target.with_name(POSE_LIBRARY_ASSET)
+    save_pose_library(library, library_path)
+    emit({"out": str(target), "time_s": strike, "forward_speed_m_s": pose.forward_speed_m_s,
+          "library": str(library_path), "library_poses": len(library)}, as_json,
          lambda r: console.print(_key_value_table("initial pose", r)))
 
 

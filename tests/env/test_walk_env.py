@@ -161,3 +161,38 @@ def test_phase_mirroring_follows_heel_strikes() -> None:
         if terminated or truncated:
             env.reset()
     assert seen_left
+
+
+def test_reset_states_across_the_gait_cycle() -> None:
+    from synergait.model.pose import load_pose_library
+
+    library = load_pose_library()
+    assert len(library) == 67
+    times = np.array([float(p.provenance["time_s"]) for p in library])
+    leading = np.array([p.leading_leg for p in library])
+    assert (leading[(times > 0.84) & (times < 1.40)] == "left").all()  # left heel struck at 0.8315 s
+    assert (leading[(times < 0.83) | (times > 1.41)] == "right").all()
+    env = make_walk_env("independent", mirroring=True, config=WalkConfig(init_pose="gait_cycle"))
+    seen = set()
+    for i in range(12):
+        observation, info = env.reset(seed=i)
+        seen.add(info["leading_leg"])
+        assert env.mirrored == (info["leading_leg"] == "left")
+        raw = env.unwrapped._last_obs
+        expected = env.unwrapped.mirror_observation(raw) if env.mirrored else raw
+        np.testing.assert_array_equal(observation, expected)
+    assert seen == {"left", "right"}
+
+
+def test_alive_bonus_is_off_by_default_and_adds_per_step() -> None:
+    from synergait.env.config import RewardConfig
+    from synergait.env.reward import walk_reward
+
+    common = {"forward_velocity": 0.0, "target_speed": 1.2, "lateral_velocity": 0.0,
+              "head_angular_velocity": np.zeros(3), "activations": np.zeros(2), "knee_angles": (0.1, 0.1),
+              "lumbar_extension": 0.0}
+    base = walk_reward(**common, fell=False, config=RewardConfig()).total
+    shaped = walk_reward(**common, fell=False, config=RewardConfig(w_alive=0.5)).total
+    fallen = walk_reward(**common, fell=True, config=RewardConfig(w_alive=0.5)).total
+    assert shaped == pytest.approx(base + 0.5)
+    assert fallen == pytest.approx(walk_reward(**common, fell=True, config=RewardConfig()).total)

@@ -7,6 +7,7 @@ Defaults are the paper's (SPEC "The paper's method, as numbers"). The paper does
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,6 +39,8 @@ class RewardConfig(BaseModel):
     #: A positive weight with a high target trains "bound" walking, with a low target "free" walking.
     w_quality: float = 0.0
     cocontraction_target: float = 0.0
+    #: Shaping (not in the paper; off by default): a constant bonus for every step that does not end in a fall.
+    w_alive: float = 0.0
 
 
 class WalkConfig(BaseModel):
@@ -57,6 +60,9 @@ class WalkConfig(BaseModel):
     terrain_pool_size: int = Field(10_000, gt=0)
     terrain_seed: int = 0
     max_pitch_deg: float = 6.0
+    #: Initial state: the Rajagopal right heel strike (the paper-like default), or a pose drawn from the whole
+    #: gait cycle (the shipped library; a CPU-training lever, not in the paper).
+    init_pose: Literal["heel_strike", "gait_cycle"] = "heel_strike"
     #: Standard deviations of the seeded perturbation of the initial pose (rad, rad/s).
     init_angle_noise_rad: float = 0.02
     init_velocity_noise_rad_s: float = 0.05

@@ -33,7 +33,7 @@ from synergait.env.config import WalkConfig
 from synergait.env.reward import walk_reward
 from synergait.model.body import Musculoskeleton
 from synergait.model.catalog import AGONIST_ANTAGONIST_PAIRS, FORWARD, RIGHT, mirror_name
-from synergait.model.pose import GaitPose
+from synergait.model.pose import GaitPose, load_pose_library
 from synergait.model.terrain import Terrain, TerrainPool, flat_terrain, slope_terrain
 
 #: Generalised velocities beyond this (m/s or rad/s) mean the physics diverged (MuJoCo's auto-reset is off).
@@ -49,6 +49,7 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self.config = config or WalkConfig()
         self.body = Musculoskeleton(self.config.model, timestep_s=self.config.timestep_s)
         self.pose = pose or GaitPose.load()
+        self.pose_library = load_pose_library() if self.config.init_pose == "gait_cycle" else [self.pose]
         self.substeps = self.config.substeps
         self.control_period_s = self.substeps * self.config.timestep_s
         self.muscle_names = self.body.muscle_names
@@ -158,13 +159,15 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
             self.terrain = self.terrains[int(options.get("terrain_index", self.np_random.integers(len(self.terrains))))]
         self.target_speed = float(options.get("target_speed", self.target_speed))
         self.body.set_terrain(self.terrain)
-        self.body.set_pose(self._perturbed_pose(self.pose))
+        pose = (self.pose_library[int(self.np_random.integers(len(self.pose_library)))]
+                if self.config.init_pose == "gait_cycle" else self.pose)
+        self.body.set_pose(self._perturbed_pose(pose))
         self._steps = 0
         self._loaded = self.body.foot_forces()[:, 2] > config.heel_strike_threshold_n
         observation = self._observation()
         self._last_obs = observation
         return observation, {"target_speed": self.target_speed, "terrain": self.terrain.label,
-                             "episode": self.episode_index}
+                             "episode": self.episode_index, "leading_leg": pose.leading_leg}
 
     def _perturbed_pose(self, pose: GaitPose) -> GaitPose:
         rng, config = self.np_random, self.config
@@ -172,7 +175,8 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         velocities = {j: v + rng.normal(0.0, config.init_velocity_noise_rad_s)
                       for j, v in pose.joint_velocities.items()}
         return GaitPose(angles, velocities, pose.pelvis_quat, pose.pelvis_linear_velocity,
-                        pose.pelvis_angular_velocity, pose.pelvis_height_m, pose.forward_speed_m_s, pose.provenance)
+                        pose.pelvis_angular_velocity, pose.pelvis_height_m, pose.forward_speed_m_s, pose.provenance,
+                        pose.leading_leg)
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         body, data, config = self.body, self.body.data, self.config

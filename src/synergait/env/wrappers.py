@@ -66,8 +66,8 @@ class SynergyAction(gym.ActionWrapper):
 class PhaseMirroring(gym.Wrapper):
     """Swap the legs' roles at every heel strike (observations and actions mirrored consistently).
 
-    ``info["mirrored"]`` tells whether the step was taken in the mirrored frame. The walker starts unmirrored
-    (the initial pose is a right heel strike).
+    ``info["mirrored"]`` tells whether the step was taken in the mirrored frame. An episode starts mirrored when
+    its initial pose has the left leg leading (``info["leading_leg"]`` of reset).
     """
 
     def __init__(self, env: gym.Env) -> None:
@@ -78,8 +78,10 @@ class PhaseMirroring(gym.Wrapper):
 
     def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
         observation, info = self.env.reset(**kwargs)
-        self.mirrored = False
-        return observation, {**info, "mirrored": False}
+        self.mirrored = info.get("leading_leg", "right") == "left"
+        if self.mirrored:
+            observation = self._mirror_observation(observation)
+        return observation, {**info, "mirrored": self.mirrored}
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         if self.mirrored:

@@ -35,6 +35,7 @@ COORDINATE_TO_JOINT: dict[str, str] = {
 }
 PELVIS_COORDINATES = ("pelvis_tilt", "pelvis_list", "pelvis_rotation", "pelvis_tx", "pelvis_ty", "pelvis_tz")
 POSE_ASSET = "initial_pose.json"
+POSE_LIBRARY_ASSET = "gait_cycle_poses.json"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class GaitPose:
     pelvis_height_m: float  # in the recording (the model's differs; the walker is placed on the ground)
     forward_speed_m_s: float
     provenance: dict[str, str] = field(default_factory=dict)
+    leading_leg: str = "right"  # the leg whose heel struck last (mirroring starts mirrored when "left")
 
     def save(self, path: str | Path) -> None:
         atomic_write_text(path, json.dumps(asdict(self), indent=1))
@@ -72,7 +74,8 @@ class GaitPose:
         vx, vy, vz = self.pelvis_linear_velocity
         wx, wy, wz = self.pelvis_angular_velocity
         return GaitPose(angles, velocities, (w, x, -y, -z), (-vx, vy, vz), (wx, -wy, -wz), self.pelvis_height_m,
-                        self.forward_speed_m_s, {**self.provenance, "mirrored": "yes"})
+                        self.forward_speed_m_s, {**self.provenance, "mirrored": "yes"},
+                        "left" if self.leading_leg == "right" else "right")
 
 
 def pose_from_coordinates(coordinates: Trial, time_s: float) -> GaitPose:
@@ -114,3 +117,28 @@ def pose_from_coordinates(coordinates: Trial, time_s: float) -> GaitPose:
         forward_speed_m_s=float(np.hypot(*travel)),
         provenance={"source": Path(coordinates.source).name, "time_s": f"{time_s:.4f}"},
     )
+
+
+def pose_library(coordinates: Trial, right_heel_strikes: tuple[float, ...], left_heel_strikes: tuple[float, ...],
+                 *, step_s: float = 0.02) -> list[GaitPose]:
+    """Poses every ``step_s`` across the coordinates' span (10 ms kept clear of each end for the splines), each
+    tagged with the leg whose heel struck last: reset states sampled across the whole gait cycle."""
+    poses = []
+    for time_s in np.arange(coordinates.time[0] + 0.01, coordinates.time[-1] - 0.01, step_s):
+        last_right = max((t for t in right_heel_strikes if t <= time_s), default=-np.inf)
+        last_left = max((t for t in left_heel_strikes if t <= time_s), default=-np.inf)
+        pose = pose_from_coordinates(coordinates, float(time_s))
+        poses.append(GaitPose(**{**pose.__dict__, "leading_leg": "left" if last_left > last_right else "right"}))
+    return poses
+
+
+def save_pose_library(poses: list[GaitPose], path: str | Path) -> None:
+    atomic_write_text(path, json.dumps([asdict(p) for p in poses]))
+
+
+def load_pose_library(path: str | Path | None = None) -> list[GaitPose]:
+    """Poses across the gait cycle; without ``path`` the library shipped with synergait."""
+    text = (Path(path).read_text() if path is not None
+            else resources.files("synergait.assets").joinpath(POSE_LIBRARY_ASSET).read_text())
+    return [GaitPose(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+            for raw in json.loads(text)]

@@ -77,3 +77,13 @@ def test_kill_and_resume_continue_the_same_run(tmp_path: Path) -> None:
     steps = [int(r["step"]) for r in _rows(run / "episodes.csv")]
     assert steps == sorted(steps) and steps[-1] <= 4096  # one continuous curve, no restart from zero
     assert json.loads((run / "run.json").read_text())["cpu_hours"] > 0
+
+
+def test_curriculum_position_is_restored_through_the_wrappers() -> None:
+    from synergait.train.trainer import make_vec_env, restore_curriculum
+
+    envs = make_vec_env(TrainConfig.preset("cpu", n_envs=2, controller="synergy"))
+    restore_curriculum(envs, [7, 12])
+    assert envs.get_attr("episode_index") == [7, 12]
+    assert [e.unwrapped.episode_index for e in envs.venv.envs] == [7, 12]  # the WalkEnv itself, not a wrapper
+    envs.close()

@@ -203,6 +203,12 @@ class RunCallback(BaseCallback):
              "best_step": self.state.get("best_step")}, indent=1))
 
 
+def restore_curriculum(envs: VecEnv, episode_index: list[int]) -> None:
+    """Put each environment's curriculum position back (set on the WalkEnv under Monitor and wrappers)."""
+    for index, episode in enumerate(episode_index):
+        envs.env_method("set_wrapper_attr", "episode_index", episode, indices=[index])
+
+
 def _latest(run: Path) -> Path | None:
     pointer = run / "checkpoints" / "latest.json"
     if not pointer.exists():
@@ -235,8 +241,7 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
                                              tensorboard_log=str(run / "tensorboard"))
         if (latest / "replay_buffer.pkl").exists() and hasattr(model, "load_replay_buffer"):
             model.load_replay_buffer(latest / "replay_buffer.pkl")
-        for index, episode in enumerate(state.get("episode_index", [])):  # curriculum continues where it was
-            envs.env_method("__setattr__", "episode_index", episode, indices=[index])
+        restore_curriculum(envs, state.get("episode_index", []))
         for log in ("episodes.csv", "eval.csv"):
             if (run / log).exists():
                 _CsvLog(run / log, EPISODE_FIELDS if log == "episodes.csv" else EVAL_FIELDS).truncate_after(

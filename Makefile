@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED_DATA ?= $(abspath ../shared/data)
 
-.PHONY: venv demo test test-slow lint bench clean
+.PHONY: venv demo test test-slow clean
 
 $(BIN)/synergait: pyproject.toml
 	# OSMesa for headless MuJoCo rendering (videos); skipped where it is present or apt is unavailable

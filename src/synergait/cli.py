@@ -432,45 +432,53 @@ def env_info(basis: BasisOption = None, config: ConfigOption = None, as_json: Js
 
 
 @env_app.command("rollout")
-def env_rollout(policy: Annotated[str, typer.Option(help="random or zero.")] = "random",
+def env_rollout(policy: Annotated[str, typer.Option(help="random, zero, or a trained model (.zip).")] = "random",
                 steps: Annotated[int, typer.Option(min=1, help="Control steps in all.")] = 400,
                 controller: ControllerOption = "independent", basis: BasisOption = None,
                 seed: Annotated[int, typer.Option(help="Seed of the env and the random policy.")] = 0,
                 config: ConfigOption = None, as_json: JsonFlag = False) -> None:
-    """Roll out a scripted policy: distance walked, falls and the mean of each reward term."""
+    """Roll out a policy: episodes, falls, distance and speed walked, and the mean of each reward term."""
     from rich.progress import track
 
     from synergait.env import make_walk_env
+    from synergait.evaluate.rollout import load_policy
 
-    if policy not in ("random", "zero"):
-        raise ParameterError("policy", f"must be 'random' or 'zero', got '{policy}'")
     env = make_walk_env(controller, basis=basis, config=_walk_config(config))  # type: ignore[arg-type]
-    env.reset(seed=seed)
+    observation, _ = env.reset(seed=seed)
     env.action_space.seed(seed)
+    if policy == "random":
+        act = lambda _: env.action_space.sample()  # noqa: E731  (seeded with --seed)
+    elif policy == "zero":
+        act = lambda _: np.zeros(env.action_space.shape, np.float32)  # noqa: E731
+    else:
+        act, _ = load_policy(policy, controller, str(basis) if basis else None)
+    period = env.unwrapped.control_period_s
     terms: dict[str, list[float]] = {}
-    episodes, falls, distances, start = 1, 0, [], None
+    falls, distances, durations, start, length = 0, [], [], None, 0
     terminations: dict[str, int] = {}
     for _ in track(range(steps), description="rollout", disable=as_json, console=Console(stderr=True)):
-        action = env.action_space.sample() if policy == "random" else np.zeros(env.action_space.shape, np.float32)
-        _, _, terminated, truncated, info = env.step(action)
-        start = info["forward_position_m"] if start is None else start
+        observation, _, terminated, truncated, info = env.step(act(observation))
+        length += 1
+        position = info.get("forward_position_m")
+        start = position if start is None else start
         for key in ("total", "vel", "ap", "ml", "head", "effort", "rom", "fall"):
             if key in info:
                 terms.setdefault(key, []).append(info[key])
         if terminated or truncated:
-            distances.append(info.get("forward_position_m", start) - start)
+            distances.append((position if position is not None else start or 0.0) - (start or 0.0))
+            durations.append(length * period)
             reason = info.get("termination", "time limit")
             terminations[reason] = terminations.get(reason, 0) + 1
             falls += int(terminated)
-            env.reset()
-            episodes += 1
-            start = None
-    if start is not None:
-        distances.append(info["forward_position_m"] - start)
-    else:
-        episodes -= 1
-    result = {"policy": policy, "controller": controller, "steps": steps, "episodes": episodes, "falls": falls,
-              "mean_steps": steps / max(episodes, 1), "mean_distance_m": float(np.mean(distances)),
+            observation, _ = env.reset()
+            start, length = None, 0
+    if length:  # the episode still running when the step budget ended
+        distances.append((position or 0.0) - (start or 0.0))
+        durations.append(length * period)
+    result = {"policy": policy, "controller": controller, "steps": steps, "episodes": len(distances),
+              "falls": falls, "mean_steps": steps / max(len(distances), 1),
+              "mean_distance_m": float(np.mean(distances)),
+              "mean_speed_m_s": float(np.sum(distances) / max(np.sum(durations), 1e-9)),
               "terminations": terminations, "mean_reward_terms": {k: float(np.mean(v)) for k, v in terms.items()}}
     emit(result, as_json, lambda r: console.print(_key_value_table(f"{policy} rollout", r)))
 

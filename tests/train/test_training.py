@@ -87,3 +87,16 @@ def test_curriculum_position_is_restored_through_the_wrappers() -> None:
     assert envs.get_attr("episode_index") == [7, 12]
     assert [e.unwrapped.episode_index for e in envs.venv.envs] == [7, 12]  # the WalkEnv itself, not a wrapper
     envs.close()
+
+
+def test_time_accounting_does_not_double_count(tmp_path: Path) -> None:
+    config = TrainConfig.preset("cpu", total_steps=1024, n_envs=1, n_steps=256, batch_size=64,
+                                eval_every_steps=512, eval_episodes=1, checkpoint_every_steps=256,
+                                controller="independent")
+    started = time.perf_counter()
+    train(config, tmp_path / "run", progress=False)
+    elapsed = time.perf_counter() - started
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert 0 < run["wall_hours"] * 3600 <= elapsed  # four checkpoints, counted once each
+    evals = [int(r["step"]) for r in _rows(tmp_path / "run" / "eval.csv")]
+    assert evals == sorted(set(evals))  # no evaluation logged twice at the final step

@@ -113,6 +113,7 @@ class RunCallback(BaseCallback):
         self._next_eval = self._next_multiple(config.eval_every_steps)
         self._next_checkpoint = self._next_multiple(config.checkpoint_every_steps)
         self._eval_env: VecEnv | None = None
+        self._last_eval_step: int | None = None
 
     def _next_multiple(self, every: int) -> int:
         return (self.state["num_timesteps"] // every + 1) * every
@@ -138,11 +139,13 @@ class RunCallback(BaseCallback):
         return True
 
     def _on_training_end(self) -> None:
-        self.evaluate()
+        if self._last_eval_step != self.num_timesteps:
+            self.evaluate()
         self.checkpoint()
 
     def evaluate(self) -> None:
         """Deterministic episodes on a fresh env (same task); keep the policy if its mean return is the best."""
+        self._last_eval_step = self.num_timesteps
         if self._eval_env is None:
             self._eval_env = DummyVecEnv([_make_env(self.config, 0)])
             self._eval_env.seed(self.config.seed + 10_000)
@@ -197,6 +200,7 @@ class RunCallback(BaseCallback):
         if previous is not None and previous != target:
             shutil.rmtree(previous, ignore_errors=True)
         self.state.update(state)
+        self._wall0, self._cpu0 = time.perf_counter(), time.process_time()  # the totals now live in self.state
         atomic_write_text(self.run / "run.json", json.dumps(
             {"num_timesteps": step, "total_steps": self.config.total_steps, "cpu_hours": cpu / 3600,
              "wall_hours": wall / 3600, "best_mean_return": self.state.get("best_mean_return"),

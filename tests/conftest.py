@@ -42,10 +42,8 @@ def rajagopal_activations(rajagopal: Path):
     """MuJoCo-inverse activations of the Rajagopal stride (0.48-1.61 s), computed once per test session."""
     import warnings
 
-    from synergait.inverse import estimate_activations
+    from synergait.inverse import rajagopal_activations
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return estimate_activations(rajagopal / "coordinates.sto", rajagopal / "grf_walk.mot",
-                                    loads_xml=rajagopal / "grf_walk.xml",
-                                    osim_model=rajagopal / "subject_walk_scaled.osim", start_s=0.48, stop_s=1.61)
+        return rajagopal_activations(rajagopal)

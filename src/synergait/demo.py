@@ -47,8 +47,8 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
     from synergait.data.events import detect_gait_events
     from synergait.data.fetch import DATASETS, fetch
     from synergait.data.io import read_storage
+    from synergait.inverse import rajagopal_activations
     from synergait.inverse.validation import correlate_with_emg
-    from synergait.synergy.default import rajagopal_activations
     from synergait.synergy.extract import SynergyExtractor
     from synergait.synergy.plots import plot_synergies
 

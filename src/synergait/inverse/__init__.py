@@ -15,7 +15,10 @@ from synergait.inverse.mujoco_backend import MuJoCoInverse
 from synergait.inverse.table import ActivationTable
 from synergait.model.catalog import DEFAULT_MODEL
 
-__all__ = ["ActivationTable", "MuJoCoInverse", "estimate_activations"]
+__all__ = ["RAJAGOPAL_WINDOW_S", "ActivationTable", "MuJoCoInverse", "estimate_activations", "rajagopal_activations"]
+
+#: The Rajagopal 2016 stride analysed by default (s): the window of OpenSim's Moco example3DWalking.
+RAJAGOPAL_WINDOW_S = (0.48, 1.61)
 
 
 def estimate_activations(coordinates: str | Path, grf: str | Path, *, backend: str = "mujoco",
@@ -49,3 +52,14 @@ def estimate_activations(coordinates: str | Path, grf: str | Path, *, backend: s
         return MocoInverseBackend(osim_model, loads_xml, function_based_paths, mesh_interval).solve(
             coordinates, start_s=start, stop_s=stop)
     raise ParameterError("backend", f"must be 'mujoco' or 'moco', got '{backend}'")
+
+
+def rajagopal_activations(source: str | Path | None = None, **options: object) -> ActivationTable:
+    """Activations of the Rajagopal 2016 stride (:data:`RAJAGOPAL_WINDOW_S`) from a local copy or the cache;
+    ``options`` go to :func:`estimate_activations` (e.g. ``backend="moco"``, ``progress=True``)."""
+    from synergait.data.fetch import fetch
+
+    folder = fetch("rajagopal2016", source=source)
+    return estimate_activations(folder / "coordinates.sto", folder / "grf_walk.mot", loads_xml=folder / "grf_walk.xml",
+                                osim_model=folder / "subject_walk_scaled.osim", start_s=RAJAGOPAL_WINDOW_S[0],
+                                stop_s=RAJAGOPAL_WINDOW_S[1], **options)  # type: ignore[arg-type]

@@ -15,21 +15,17 @@ import numpy as np
 
 from synergait.data.fetch import fetch
 from synergait.data.io import read_storage
-from synergait.inverse import estimate_activations
+from synergait.inverse import RAJAGOPAL_WINDOW_S, rajagopal_activations
 from synergait.inverse.validation import compare_tables, correlate_with_emg
-from synergait.synergy.default import RAJAGOPAL_WINDOW_S
 
 
 def measure_inverse(source: str | Path | None = None, *, moco: bool = True) -> dict[str, Any]:
     folder = fetch("rajagopal2016", source=source)
-    files = {"coordinates": folder / "coordinates.sto", "grf": folder / "grf_walk.mot",
-             "loads_xml": folder / "grf_walk.xml", "osim_model": folder / "subject_walk_scaled.osim",
-             "start_s": RAJAGOPAL_WINDOW_S[0], "stop_s": RAJAGOPAL_WINDOW_S[1]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         emg = read_storage(folder / "electromyography.sto")
         started = time.perf_counter()
-        mujoco_table = estimate_activations(**files)
+        mujoco_table = rajagopal_activations(folder)
         mujoco_s = time.perf_counter() - started
     mujoco_emg = correlate_with_emg(mujoco_table, emg)
     result: dict[str, Any] = {
@@ -47,8 +43,8 @@ def measure_inverse(source: str | Path | None = None, *, moco: bool = True) -> d
         return result
     started = time.perf_counter()
     try:
-        moco_table = estimate_activations(
-            **files, backend="moco", function_based_paths=folder / "subject_walk_scaled_FunctionBasedPathSet.xml")
+        moco_table = rajagopal_activations(
+            folder, backend="moco", function_based_paths=folder / "subject_walk_scaled_FunctionBasedPathSet.xml")
     except Exception as exc:
         result["moco_status"] = f"failed after {time.perf_counter() - started:.0f} s: {exc}"
         return result

@@ -10,26 +10,16 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from synergait.data.fetch import fetch
-from synergait.inverse import estimate_activations
-from synergait.inverse.table import ActivationTable
+from synergait.inverse import rajagopal_activations
 from synergait.synergy.basis import DEFAULT_BASIS_ASSET
 from synergait.synergy.extract import SynergyExtractor
-
-RAJAGOPAL_WINDOW_S = (0.48, 1.61)
-
-
-def rajagopal_activations(source: str | Path | None = None, progress: bool = False) -> ActivationTable:
-    folder = fetch("rajagopal2016", source=source)
-    return estimate_activations(folder / "coordinates.sto", folder / "grf_walk.mot", loads_xml=folder / "grf_walk.xml",
-                                osim_model=folder / "subject_walk_scaled.osim", start_s=RAJAGOPAL_WINDOW_S[0],
-                                stop_s=RAJAGOPAL_WINDOW_S[1], progress=progress)
 
 
 def build_default_basis(source: str | Path | None = None, out: str | Path | None = None,
                         progress: bool = False) -> tuple[SynergyExtractor, Path]:
     """Run the pipeline and write the basis (default: into the installed package's assets)."""
-    extractor = SynergyExtractor(n_synergies=10, n_restarts=10, seed=0).fit(rajagopal_activations(source, progress))
+    extractor = SynergyExtractor(n_synergies=10, n_restarts=10, seed=0).fit(
+        rajagopal_activations(source, progress=progress))
     extractor.basis_.provenance["source_trial"] = "rajagopal2016 coordinates.sto + grf_walk.mot, 0.48-1.61 s"
     target = Path(out) if out else Path(str(resources.files("synergait.assets").joinpath(DEFAULT_BASIS_ASSET)))
     extractor.basis_.save(target)

@@ -173,10 +173,9 @@ def data_reference(name: Annotated[str, typer.Argument(help="A known dataset nam
                    out: Annotated[Path | None, typer.Option("--out", help="Write the ReferenceSet as CSV.")] = None,
                    as_json: JsonFlag = False) -> None:
     """Describe a human ReferenceSet (subjects, conditions, variables) and optionally export it as CSV."""
-    from synergait.data.fetch import DATASETS, load_reference
-    from synergait.data.reference import ReferenceSet
+    from synergait.data.fetch import load_reference
 
-    reference = load_reference(name, source=source) if name in DATASETS else ReferenceSet.from_csv(name)
+    reference = load_reference(name, source=source)
     if out:
         reference.to_csv(out)
     result = reference.describe() | {"out": str(out) if out else None}
@@ -580,11 +579,11 @@ def metrics_command(
     source: FromOption = None, as_json: JsonFlag = False,
 ) -> None:
     """RMSE ratio, Pearson r, counts over 2/3/5, trend agreement and EMG similarity against human data."""
-    from synergait.data.fetch import DATASETS, load_reference
+    from synergait.data.fetch import load_reference
     from synergait.data.reference import ReferenceSet
     from synergait.evaluate.metrics import score
 
-    human = load_reference(reference, source=source) if reference in DATASETS else ReferenceSet.from_csv(reference)
+    human = load_reference(reference, source=source)
     result = score(ReferenceSet.from_csv(sim_cycles), human).headline()
 
     def render(r: dict[str, Any]) -> None:
@@ -598,6 +597,17 @@ def metrics_command(
             console.print(f"note: {note}")
 
     emit(result, as_json, render)
+
+
+def _optional_reference(reference: str, source: Path | None, consequence: str):
+    """The reference, or None with a warning on stderr saying what is skipped without it."""
+    from synergait.data.fetch import load_reference
+
+    try:
+        return load_reference(reference, source=source)
+    except InputFileError as exc:
+        Console(stderr=True).print(f"warning: reference unavailable ({exc}); {consequence}")
+        return None
 
 
 @app.command("evaluate")
@@ -616,18 +626,10 @@ def evaluate_command(
     seed: Annotated[int, typer.Option()] = 0, as_json: JsonFlag = False,
 ) -> None:
     """Deterministic rollouts per condition, cut into gait cycles and scored against human data."""
-    from synergait.data.fetch import DATASETS, load_reference
-    from synergait.data.reference import ReferenceSet
     from synergait.evaluate.rollout import conditions_from
     from synergait.evaluate.run import evaluate_policy
 
-    try:
-        human = load_reference(reference, source=source) if reference in DATASETS else \
-            ReferenceSet.from_csv(reference)
-    except InputFileError as exc:
-        err = f"reference unavailable ({exc}); cycles are written, metrics skipped"
-        human = None
-        Console(stderr=True).print(f"warning: {err}")
+    human = _optional_reference(reference, source, "cycles are written, metrics skipped")
     result = evaluate_policy(policy, controller, conditions_from(conditions), out, reference=human,
                              basis=str(basis) if basis else None, rollouts=rollouts, strides=strides, seed=seed,
                              label=label, workers=workers, address=address)
@@ -646,15 +648,9 @@ def report_command(
     as_json: JsonFlag = False,
 ) -> None:
     """One self-contained HTML report comparing evaluated controllers (figures embedded)."""
-    from synergait.data.fetch import DATASETS, load_reference
-    from synergait.data.reference import ReferenceSet
     from synergait.report.html import write_report
 
-    try:
-        human = load_reference(reference, source=source) if reference in DATASETS else \
-            ReferenceSet.from_csv(reference)
-    except InputFileError:
-        human = None
+    human = _optional_reference(reference, source, "the report has no human band or metrics")
     path = write_report(evaluations, out, human=human, training=training or [])
     emit({"out": str(path), "bytes": path.stat().st_size, "controllers": len(evaluations)}, as_json,
          lambda r: console.print(_key_value_table("report", r)))

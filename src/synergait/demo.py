@@ -45,7 +45,7 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
              video_seconds: float = 6.0) -> dict[str, Any]:
     """Run every built stage on defaults into ``out``; returns what was done and skipped."""
     from synergait.data.events import detect_gait_events
-    from synergait.data.fetch import DATASETS, fetch
+    from synergait.data.fetch import DATASETS, fetch, load_reference
     from synergait.data.io import read_storage
     from synergait.inverse import rajagopal_activations
     from synergait.inverse.validation import correlate_with_emg
@@ -93,8 +93,10 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
         result["training"] = policies
         result["done"].append(f"training of both controllers, cpu preset ({minutes:g} CPU-minutes in all)")
         bar.advance(task)
-        human = DATASETS["falisse2019"].reference(fetch("falisse2019", source=source)) if _has(source, "falisse2019") \
-            else None
+        try:
+            human = load_reference("falisse2019", source=source)
+        except InputFileError:
+            human = None  # the evaluation still runs; metrics need the human reference
         evaluations = _evaluate_both(out, basis, policies, human)
         from synergait.report.html import write_report
 
@@ -113,16 +115,6 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
     _write_report(out, result)
     result["report"] = str(out / "report.html")
     return result
-
-
-def _has(source: Path | None, name: str) -> bool:
-    from synergait.data.fetch import fetch
-
-    try:
-        fetch(name, source=source)
-    except InputFileError:
-        return False
-    return True
 
 
 def _train_both(out: Path, basis: str | None, minutes: float) -> dict[str, str]:

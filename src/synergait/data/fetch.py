@@ -139,6 +139,9 @@ def fetch(name: str, *, source: str | Path | None = None, progress: bool = False
     return target
 
 
-def load_reference(name: str, *, source: str | Path | None = None) -> ReferenceSet:
-    """The ReferenceSet of a known dataset, from a local copy or the cache (downloading if needed)."""
-    return dataset(name).reference(fetch(name, source=source))
+def load_reference(name: str | Path, *, source: str | Path | None = None) -> ReferenceSet:
+    """The ReferenceSet of a known dataset (from a local copy or the cache, downloading if needed), or of a
+    ReferenceSet CSV file when ``name`` is not a known dataset."""
+    if str(name) in DATASETS:
+        return dataset(str(name)).reference(fetch(str(name), source=source))
+    return ReferenceSet.from_csv(name)

@@ -14,7 +14,6 @@ XML (``force_identifier`` + ``applied_to_body``), from explicit column lists, or
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,12 +21,9 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
+from synergait.data.loads import SIDES, read_external_loads, side_of
 from synergait.data.trial import Trial
 from synergait.errors import InputFileError, ParameterError
-
-SIDES = ("right", "left")
-_SIDE_TOKENS = {"right": re.compile(r"(^|[_\-. ])(r|right)([_\-. ]|$)", re.IGNORECASE),
-                "left": re.compile(r"(^|[_\-. ])(l|left)([_\-. ]|$)", re.IGNORECASE)}
 
 
 def lowpass(trial: Trial, cutoff_hz: float = 12.0, order: int = 4) -> Trial:
@@ -78,20 +74,9 @@ class GaitEvents:
 
 def vertical_force_columns_from_loads(loads_xml: str | Path, *, vertical_axis: str = "y") -> dict[str, list[str]]:
     """Vertical-force column names per side from an OpenSim ExternalLoads XML file."""
-    path = Path(loads_xml)
-    try:
-        root = ET.parse(path).getroot()
-    except (ET.ParseError, OSError) as exc:
-        raise InputFileError(path, f"not a readable ExternalLoads XML ({exc})") from None
     columns: dict[str, list[str]] = {side: [] for side in SIDES}
-    for force in root.iter("ExternalForce"):
-        identifier = (force.findtext("force_identifier") or "").strip()
-        body = (force.findtext("applied_to_body") or "").strip()
-        side = next((s for s in SIDES if _SIDE_TOKENS[s].search(body)), None)
-        if identifier and side:
-            columns[side].append(f"{identifier}{vertical_axis}")
-    if not any(columns.values()):
-        raise InputFileError(path, "no ExternalForce with a force_identifier applied to a right or left body")
+    for load in read_external_loads(loads_xml):
+        columns[load.side].append(f"{load.force}{vertical_axis}")
     return columns
 
 
@@ -103,7 +88,7 @@ def vertical_force_columns(trial: Trial, *, vertical_axis: str = "y") -> dict[st
         raise InputFileError(trial.source, f"no vertical ground-force column (a name ending in '_v{vertical_axis}' "
                                            f"such as 'ground_force_r_v{vertical_axis}'); columns: "
                                            f"{', '.join(trial.names[:10])}")
-    columns = {side: [n for n in vertical if _SIDE_TOKENS[side].search(n)] for side in SIDES}
+    columns = {side: [n for n in vertical if side_of(n) == side] for side in SIDES}
     unassigned = [n for n in vertical if not any(n in c for c in columns.values())]
     if unassigned:
         raise InputFileError(trial.source, f"cannot tell the side of vertical-force column(s) {', '.join(unassigned)}: "

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from synergait.data.events import _SIDE_TOKENS, SIDES
 from synergait.data.trial import Trial
 from synergait.errors import InputFileError
+
+SIDES = ("right", "left")
+_SIDE_TOKENS = {"right": re.compile(r"(^|[_\-. ])(r|right)([_\-. ]|$)", re.IGNORECASE),
+                "left": re.compile(r"(^|[_\-. ])(l|left)([_\-. ]|$)", re.IGNORECASE)}
+
+
+def side_of(name: str) -> str | None:
+    """``"right"``/``"left"`` when a body or column name carries a side token (``calcn_r``, ``R_GRF``, ...)."""
+    return next((s for s in SIDES if _SIDE_TOKENS[s].search(name)), None)
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,7 @@ class ExternalLoad:
     force: str
     point: str
     torque: str | None
+    expressed_in: str = "ground"
 
     def columns(self) -> list[str]:
         prefixes = [self.force, self.point] + ([self.torque] if self.torque else [])
@@ -42,8 +52,9 @@ class ExternalLoad:
         return triple(self.force), triple(self.point), triple(self.torque)
 
 
-def external_loads_from_xml(path: str | Path) -> list[ExternalLoad]:
-    """Loads of an OpenSim ExternalLoads file (expressed in ground, as synergait requires)."""
+def read_external_loads(path: str | Path) -> list[ExternalLoad]:
+    """Every ExternalForce of an OpenSim ExternalLoads file that has a force identifier and acts on a right or
+    left body, in file order."""
     path = Path(path)
     try:
         root = ET.parse(path).getroot()
@@ -52,17 +63,26 @@ def external_loads_from_xml(path: str | Path) -> list[ExternalLoad]:
     loads = []
     for force in root.iter("ExternalForce"):
         body = (force.findtext("applied_to_body") or "").strip()
-        side = next((s for s in SIDES if _SIDE_TOKENS[s].search(body)), None)
-        expressed = (force.findtext("force_expressed_in_body") or "ground").strip()
-        if side is None:
+        identifier = (force.findtext("force_identifier") or "").strip()
+        side = side_of(body)
+        if side is None or not identifier:
             continue
-        if expressed != "ground":
-            raise InputFileError(path, f"force of {body} is expressed in '{expressed}'; synergait needs 'ground'")
-        torque = (force.findtext("torque_identifier") or "").strip() or None
-        loads.append(ExternalLoad(side=side, body=body, force=(force.findtext("force_identifier") or "").strip(),
-                                  point=(force.findtext("point_identifier") or "").strip(), torque=torque))
+        loads.append(ExternalLoad(
+            side=side, body=body, force=identifier, point=(force.findtext("point_identifier") or "").strip(),
+            torque=(force.findtext("torque_identifier") or "").strip() or None,
+            expressed_in=(force.findtext("force_expressed_in_body") or "ground").strip()))
     if not loads:
-        raise InputFileError(path, "no ExternalForce applied to a right or left body")
+        raise InputFileError(path, "no ExternalForce with a force_identifier applied to a right or left body")
+    return loads
+
+
+def external_loads_from_xml(path: str | Path) -> list[ExternalLoad]:
+    """Loads of an OpenSim ExternalLoads file, which must be expressed in ground (as synergait applies them)."""
+    loads = read_external_loads(path)
+    for load in loads:
+        if load.expressed_in != "ground":
+            raise InputFileError(path, f"force of {load.body} is expressed in '{load.expressed_in}'; synergait "
+                                       "needs 'ground'")
     return loads
 
 

@@ -56,12 +56,14 @@ class GaitPose:
         atomic_write_text(path, json.dumps(asdict(self), indent=1))
 
     @classmethod
+    def from_dict(cls, raw: dict[str, object]) -> GaitPose:
+        """From the JSON form written by :meth:`save` (lists back to tuples)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})  # type: ignore[arg-type]
+
+    @classmethod
     def load(cls, path: str | Path | None = None) -> GaitPose:
         """Load a pose; without ``path`` the one shipped with synergait."""
-        text = (Path(path).read_text() if path is not None
-                else resources.files("synergait.assets").joinpath(POSE_ASSET).read_text())
-        raw = json.loads(text)
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+        return cls.from_dict(json.loads(_read_asset(path, POSE_ASSET)))
 
     def mirrored(self) -> GaitPose:
         """The left/right mirror image (reflection through the sagittal plane, x -> -x)."""
@@ -138,7 +140,9 @@ def save_pose_library(poses: list[GaitPose], path: str | Path) -> None:
 
 def load_pose_library(path: str | Path | None = None) -> list[GaitPose]:
     """Poses across the gait cycle; without ``path`` the library shipped with synergait."""
-    text = (Path(path).read_text() if path is not None
-            else resources.files("synergait.assets").joinpath(POSE_LIBRARY_ASSET).read_text())
-    return [GaitPose(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
-            for raw in json.loads(text)]
+    return [GaitPose.from_dict(raw) for raw in json.loads(_read_asset(path, POSE_LIBRARY_ASSET))]
+
+
+def _read_asset(path: str | Path | None, asset: str) -> str:
+    """Text of ``path``, or of the packaged asset when ``path`` is None."""
+    return Path(path).read_text() if path is not None else resources.files("synergait.assets").joinpath(asset).read_text()

@@ -145,4 +145,6 @@ def load_pose_library(path: str | Path | None = None) -> list[GaitPose]:
 
 def _read_asset(path: str | Path | None, asset: str) -> str:
     """Text of ``path``, or of the packaged asset when ``path`` is None."""
-    return Path(path).read_text() if path is not None else resources.files("synergait.assets").joinpath(asset).read_text()
+    if path is not None:
+        return Path(path).read_text()
+    return resources.files("synergait.assets").joinpath(asset).read_text()

@@ -79,19 +79,10 @@ def write_video(frames: np.ndarray, path: str | Path, fps: int) -> Path:
         raise ParameterError("--out", f"video must end in .mp4 or .gif, got '{suffix}'")
     with atomic_path(path) as tmp:
         if suffix == ".mp4":
-            iio.imwrite(tmp, frames, fps=fps, codec="libx264", plugin="pyav" if _has_pyav() else "FFMPEG",
-                        **({} if _has_pyav() else {"macro_block_size": 8}))
+            iio.imwrite(tmp, frames, fps=fps, codec="libx264", plugin="FFMPEG", macro_block_size=8)
         else:
             iio.imwrite(tmp, frames, duration=1000 / fps, loop=0)
     return path
-
-
-def _has_pyav() -> bool:
-    try:
-        import av  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def frame_strip(frames: np.ndarray, path: str | Path, count: int = 6) -> Path:

@@ -295,14 +295,16 @@ def synergy_default(source: FromOption = None,
                     out: Annotated[Path | None, typer.Option(help="Output (default: the packaged asset).")] = None,
                     figure: Annotated[Path | None, typer.Option(help="PNG of H and W.")] = None,
                     as_json: JsonFlag = False) -> None:
-    """Regenerate the shipped default basis from the Rajagopal 2016 trial (MuJoCo inverse, NMF k = 10, seed 0)."""
+    """Regenerate the shipped default basis (MuJoCo inverse, NMF k = 10, seed 0) and gait pattern (the same
+    activations over the right gait cycle) from the Rajagopal 2016 trial."""
     from synergait.synergy.default import build_default_basis
     from synergait.synergy.plots import plot_synergies
 
-    extractor, path = build_default_basis(source, out, progress=not as_json)
+    extractor, path, pattern = build_default_basis(source, out, progress=not as_json)
     if figure:
         plot_synergies(extractor.basis_, extractor.activations_, extractor.time_, figure)
-    emit({"out": str(path), "k": extractor.n_synergies, "vaf": extractor.vaf_}, as_json,
+    emit({"out": str(path), "k": extractor.n_synergies, "vaf": extractor.vaf_, "stride_s": pattern.stride_s},
+         as_json,
          lambda r: console.print(_key_value_table("default basis", r)))
 
 
@@ -495,19 +497,21 @@ def env_make_pose(source: FromOption = None,
     from synergait.model.pose import (
         POSE_ASSET,
         POSE_LIBRARY_ASSET,
-        pose_from_coordinates,
+        annotated_pose,
         pose_library,
         save_pose_library,
+        stride_duration,
     )
 
     folder = fetch("rajagopal2016", source=source)
     events = detect_gait_events(read_storage(folder / "grf_walk.mot"), loads_xml=folder / "grf_walk.xml")
     coordinates = read_storage(folder / "coordinates.sto")
     strike = next(t for t in events.right.heel_strikes if coordinates.time[0] <= t <= coordinates.time[-1])
-    pose = pose_from_coordinates(coordinates, strike)
+    strikes = events.right.heel_strikes, events.left.heel_strikes
+    pose = annotated_pose(coordinates, strike, *strikes, stride_duration(*strikes))
     target = out or Path(str(resources.files("synergait.assets").joinpath(POSE_ASSET)))
     pose.save(target)
-    library = pose_library(coordinates, events.right.heel_strikes, events.left.heel_strikes)
+    library = pose_library(coordinates, *strikes)
     library_path = target.with_name(POSE_LIBRARY_ASSET)
     save_pose_library(library, library_path)
     emit({"out": str(target), "time_s": strike, "forward_speed_m_s": pose.forward_speed_m_s,
@@ -529,7 +533,10 @@ def train_command(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     eval_every: Annotated[int | None, typer.Option(help="Evaluate every N steps.")] = None,
     checkpoint_every: Annotated[int | None, typer.Option(help="Checkpoint every N steps.")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its checkpoint.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its checkpoint "
+                                                          "(--steps then sets a new total).")] = False,
+    minutes: Annotated[float | None, typer.Option(min=0, help="Stop after this many wall-clock minutes, with a "
+                                                              "checkpoint (go on later with --resume).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Train a walker (SB3 SAC or PPO); checkpoints atomically and resumes after a kill with --resume."""
@@ -545,7 +552,8 @@ def train_command(
         train_config = TrainConfig.model_validate(raw)
     else:
         train_config = TrainConfig.preset(preset, **overrides)
-    result = train(train_config, out, resume=resume, progress=not as_json)
+    result = train(train_config, out, resume=resume, progress=not as_json,
+                   time_limit_s=minutes * 60 if minutes else None, total_steps=steps if resume else None)
     emit(result, as_json, lambda r: console.print(_key_value_table("training", r)))
 
 

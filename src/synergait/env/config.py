@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from synergait.fileio import read_yaml_model
 
@@ -43,6 +43,34 @@ class RewardConfig(BaseModel):
     w_alive: float = 0.0
 
 
+class ActionConfig(BaseModel):
+    """How the policy's action becomes the controller's command (CPU-training levers; the paper: ``residual``
+    off, the action is the excitation or synergy activation itself, clipped to [0, 1]).
+
+    With ``residual`` on, the action lives in [-1, 1] and is an offset from a baseline command:
+    ``command = clip(baseline + residual_scale * action, 0, 1)``, so that a zero action (where a fresh Gaussian
+    policy starts) means the baseline, not a mid-range excitation of every muscle. The baseline is
+    ``baseline_excitation`` for every command or, with ``feed_forward``, each leg's command from a human gait
+    pattern at that leg's gait-cycle phase (time since its last simulated heel strike over the pattern's stride;
+    trunk muscles keep ``baseline_excitation``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    residual: bool = False
+    residual_scale: float = Field(0.5, gt=0)
+    baseline_excitation: float = Field(0.05, ge=0, le=1)
+    feed_forward: bool = False
+    #: GaitPattern .npz for the feed-forward (None: the shipped Rajagopal 2016 pattern).
+    pattern: str | None = None
+
+    @model_validator(mode="after")
+    def _feed_forward_is_a_baseline(self) -> ActionConfig:
+        if self.feed_forward and not self.residual:
+            raise ValueError("feed_forward is the baseline of a residual action: set residual: true as well")
+        return self
+
+
 class WalkConfig(BaseModel):
     """The predictive walking environment."""
 
@@ -72,6 +100,7 @@ class WalkConfig(BaseModel):
     #: Vertical GRF above which a foot counts as loaded (heel strike in simulation), N.
     heel_strike_threshold_n: float = 15.0
     reward: RewardConfig = RewardConfig()
+    action: ActionConfig = ActionConfig()
 
     @property
     def substeps(self) -> int:

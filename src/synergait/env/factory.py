@@ -6,12 +6,15 @@ from pathlib import Path
 from typing import Literal
 
 import gymnasium as gym
+import numpy as np
 
-from synergait.env.config import WalkConfig
+from synergait.env.config import ActionConfig, WalkConfig
 from synergait.env.walk import WalkEnv
-from synergait.env.wrappers import PhaseMirroring, SynergyAction
+from synergait.env.wrappers import PhaseMirroring, ResidualAction, SynergyAction
 from synergait.errors import ParameterError
+from synergait.model.catalog import mirror_name
 from synergait.synergy.basis import SynergyBasis, default_basis
+from synergait.synergy.pattern import GaitPattern
 
 Controller = Literal["independent", "synergy"]
 
@@ -31,7 +34,9 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
     """
     if controller not in ("independent", "synergy"):
         raise ParameterError("controller", f"must be 'independent' or 'synergy', got '{controller}'")
-    env: gym.Env = WalkEnv(config)
+    config = config or WalkConfig()
+    walk = WalkEnv(config)
+    env: gym.Env = walk
     if controller == "synergy":
         if basis is None:
             basis = default_basis()
@@ -43,6 +48,27 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
             if left.muscles[0].endswith("_r"):
                 left = left.mirrored()
         env = SynergyAction(env, basis, left)
+    if config.action.residual:
+        env = _residual(env, walk, config.action)
     if mirroring if mirroring is not None else controller == "synergy":
         env = PhaseMirroring(env)
     return env
+
+
+def _residual(env: gym.Env, walk: WalkEnv, action: ActionConfig) -> ResidualAction:
+    """The residual action wrapper, with each leg's feed-forward read through the controller's action layout."""
+    if not action.feed_forward:
+        return ResidualAction(env, scale=action.residual_scale, baseline=action.baseline_excitation)
+    pattern = GaitPattern.load(action.pattern)
+    if not pattern.muscles[0].endswith("_r"):
+        raise ParameterError("action.pattern", f"{action.pattern}: a gait pattern of the right leg is expected")
+    if isinstance(env, SynergyAction):
+        patterns = (pattern.synergy_activations(env.right_basis),
+                    pattern.synergy_activations(env.left_basis.mirrored()))
+        slots = (np.arange(env.k_right), env.k_right + np.arange(env.k_left))
+    else:
+        patterns = (pattern.activations, pattern.activations)
+        slots = (walk.body.muscle_indices(pattern.muscles),
+                 walk.body.muscle_indices([mirror_name(m) for m in pattern.muscles]))
+    return ResidualAction(env, scale=action.residual_scale, baseline=action.baseline_excitation,
+                          leg_patterns=patterns, leg_slots=slots, stride_s=pattern.stride_s)

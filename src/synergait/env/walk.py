@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -167,16 +168,15 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         observation = self._observation()
         self._last_obs = observation
         return observation, {"target_speed": self.target_speed, "terrain": self.terrain.label,
-                             "episode": self.episode_index, "leading_leg": pose.leading_leg}
+                             "episode": self.episode_index, "leading_leg": pose.leading_leg,
+                             "cycle_percent": pose.cycle_percent}
 
     def _perturbed_pose(self, pose: GaitPose) -> GaitPose:
         rng, config = self.np_random, self.config
         angles = {j: v + rng.normal(0.0, config.init_angle_noise_rad) for j, v in pose.joint_angles.items()}
         velocities = {j: v + rng.normal(0.0, config.init_velocity_noise_rad_s)
                       for j, v in pose.joint_velocities.items()}
-        return GaitPose(angles, velocities, pose.pelvis_quat, pose.pelvis_linear_velocity,
-                        pose.pelvis_angular_velocity, pose.pelvis_height_m, pose.forward_speed_m_s, pose.provenance,
-                        pose.leading_leg)
+        return replace(pose, joint_angles=angles, joint_velocities=velocities)
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         body, data, config = self.body, self.body.data, self.config

@@ -2,6 +2,8 @@
 
 * :class:`SynergyAction`: ``k`` synergy activations per leg plus one excitation per trunk muscle; each leg's
   excitations are ``clip(w @ H, 0, 1)``. Action layout: ``[w_right (k_r), w_left (k_l), trunk (n_trunk)]``.
+* :class:`ResidualAction`: the action is an offset in [-1, 1] from a baseline command (constant, or a leg's
+  human gait pattern at its gait-cycle phase): a CPU-training lever, not in the paper.
 * :class:`PhaseMirroring` (Abdolhosseini et al. 2019): at each heel strike the roles of the legs swap, so the
   policy always acts in a "leading leg = right" frame. While the left leg leads, observations are mirrored
   before the policy sees them and actions are mirrored before the body receives them.
@@ -18,6 +20,7 @@ import numpy as np
 
 from synergait.env.walk import WalkEnv
 from synergait.synergy.basis import SynergyBasis
+from synergait.synergy.pattern import interpolate_cycle
 
 
 class SynergyAction(gym.ActionWrapper):
@@ -27,6 +30,7 @@ class SynergyAction(gym.ActionWrapper):
         super().__init__(env)
         walk: WalkEnv = env.unwrapped  # type: ignore[assignment]
         left = left or right.mirrored()
+        self.right_basis, self.left_basis = right, left
         body = walk.body
         self._right_index = body.muscle_indices(right.muscles)
         self._left_index = body.muscle_indices(left.muscles)
@@ -61,6 +65,64 @@ class SynergyAction(gym.ActionWrapper):
         if self._mirror_perm is None:
             raise ValueError("mirroring needs the same number of synergies on both legs and paired trunk muscles")
         return action[..., self._mirror_perm]
+
+
+class ResidualAction(gym.Wrapper):
+    """``command = clip(baseline + scale * action, 0, 1)`` with the action in [-1, 1].
+
+    Wraps an env whose action is a command in [0, 1] (:class:`WalkEnv` excitations or :class:`SynergyAction`
+    activations) and sits below :class:`PhaseMirroring`, so baseline and command are in the body's frame.
+
+    Args:
+        env: the env to command.
+        scale: how far the policy can move the command from the baseline.
+        baseline: the constant baseline of every command.
+        leg_patterns: optional feed-forward of the right and the left leg, each of shape ``(101, n)``: the
+            command of the leg's ``n`` slots at 0, 1, ..., 100 % of its gait cycle; replaces the constant
+            baseline in those slots.
+        leg_slots: the action indices of each leg's commands (in the order of its pattern's columns).
+        stride_s: the gait cycle's duration, s: a leg's phase is the time since its last heel strike over it
+            (held at 100 % when the next heel strike is late), started from ``info["cycle_percent"]`` of reset.
+    """
+
+    def __init__(self, env: gym.Env, *, scale: float = 0.5, baseline: float = 0.05,
+                 leg_patterns: tuple[np.ndarray, np.ndarray] | None = None,
+                 leg_slots: tuple[np.ndarray, np.ndarray] | None = None,
+                 stride_s: float = 1.0) -> None:
+        super().__init__(env)
+        n = int(np.prod(env.action_space.shape))
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (n,), dtype=np.float32)
+        self.scale = scale
+        self._baseline = np.full(n, baseline)
+        self._patterns, self._slots = leg_patterns, leg_slots
+        if leg_patterns is not None and (leg_slots is None or any(
+                s.size != p.shape[1] for s, p in zip(leg_slots, leg_patterns, strict=True))):
+            raise ValueError("a feed-forward pattern needs each leg's action slots, one per pattern column")
+        self._period = env.unwrapped.control_period_s / stride_s * 100.0  # % of the cycle per control step
+        self.phase_percent = np.zeros(2)  # right, left
+
+    def baseline(self) -> np.ndarray:
+        """The command a zero action gives now."""
+        if self._patterns is None:
+            return self._baseline
+        command = self._baseline.copy()
+        for slots, pattern, percent in zip(self._slots, self._patterns, self.phase_percent, strict=True):
+            command[slots] = interpolate_cycle(pattern, percent)
+        return command
+
+    def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
+        observation, info = self.env.reset(**kwargs)
+        self.phase_percent = np.array(info.get("cycle_percent") or (0.0, 50.0), dtype=float)
+        return observation, info
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        command = np.clip(self.baseline() + self.scale * np.clip(action, -1.0, 1.0), 0.0, 1.0)
+        observation, reward, terminated, truncated, info = self.env.step(command)
+        self.phase_percent = np.minimum(self.phase_percent + self._period, 100.0)
+        strike = info.get("heel_strike")
+        if strike is not None:
+            self.phase_percent[0 if strike == "right" else 1] = 0.0
+        return observation, reward, terminated, truncated, info
 
 
 class PhaseMirroring(gym.Wrapper):

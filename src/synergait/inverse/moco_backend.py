@@ -12,14 +12,21 @@ import contextlib
 import os
 import tempfile
 import time as clock
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from synergait.data.io import read_storage, write_storage
+from synergait.data.io.opensim import infer_unit
+from synergait.data.trial import Trial
 from synergait.errors import InputFileError, ParameterError
 from synergait.inverse.table import ActivationTable
+
+if TYPE_CHECKING:
+    import opensim as osim
 
 
 @dataclass
@@ -65,7 +72,8 @@ class MocoInverseBackend:
         # Re-write the coordinates with synergait's own writer: a header whose nColumns disagrees with the table
         # (the Rajagopal file) makes OpenSim read NaNs; labels become absolute state names for Moco.
         clean = Path(tempfile.mkdtemp(prefix="synergait-moco-")) / "coordinates.sto"
-        write_storage(read_storage(coordinates_file), clean)
+        model = osim.Model(str(self.model_file))
+        write_storage(_prescribable(read_storage(coordinates_file), model), clean)
         kinematics = osim.TableProcessor(str(clean))
         kinematics.append(osim.TabOpUseAbsoluteStateNames())
         inverse.setKinematics(kinematics)
@@ -74,7 +82,9 @@ class MocoInverseBackend:
         inverse.set_mesh_interval(self.mesh_interval)
         inverse.set_kinematics_allow_extra_columns(True)
         with _working_directory(Path(self.loads_xml).resolve().parent):  # ExternalLoads' datafile is relative
-            solution = inverse.solve().getMocoSolution()
+            # Keep the MocoInverseSolution alive: getMocoSolution() returns a reference into it.
+            inverse_solution = inverse.solve()
+            solution = inverse_solution.getMocoSolution()
         if solution.isSealed():
             raise ParameterError("moco", "MocoInverse did not converge (solution sealed)")
         states = solution.exportToStatesTable()
@@ -94,6 +104,33 @@ class MocoInverseBackend:
             info={"model": Path(self.model_file).name, "mesh_interval": f"{self.mesh_interval:g}",
                   "objective": f"{solution.getObjective():.6g}", "wall_time_s": f"{elapsed:.3f}"},
         )
+
+
+def _prescribable(coordinates: Trial, model: osim.Model) -> Trial:
+    """Coordinates MocoInverse can prescribe: every model coordinate, none that a constraint computes.
+
+    MocoInverse prescribes *all* coordinates from the table: one missing from it becomes NaN and the problem
+    fails at its first Jacobian ("NaN detected for output jac_g_x"), so a missing coordinate is held at the
+    model's default value (with a warning naming it). Dependent coordinates of coupler constraints (the
+    Rajagopal model's ``knee_angle_*_beta``) are dropped: the constraint computes them from the independent ones.
+    """
+    import opensim as osim
+
+    constraints = model.getConstraintSet()
+    couplers = [osim.CoordinateCouplerConstraint.safeDownCast(constraints.get(i))
+                for i in range(constraints.getSize())]
+    dependent = {c.getDependentCoordinateName() for c in couplers if c is not None}
+    model_coordinates = model.getCoordinateSet()
+    defaults = {c.getName(): c.getDefaultValue() for c in (model_coordinates.get(i)
+                                                           for i in range(model_coordinates.getSize()))}
+    kept = [n for n in coordinates.names if n not in dependent]
+    missing = [n for n in defaults if n not in coordinates.names and n not in dependent]
+    if missing:
+        warnings.warn(f"{coordinates.source}: no column for model coordinate(s) {', '.join(missing)}; holding "
+                      "them at the model's default value", stacklevel=3)
+    values = np.column_stack([coordinates.select(kept).values,
+                              *[np.full(coordinates.n_samples, defaults[n]) for n in missing]])
+    return coordinates.with_values(values, [*kept, *missing], [*map(coordinates.unit, kept), *map(infer_unit, missing)])
 
 
 @contextlib.contextmanager

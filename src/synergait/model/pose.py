@@ -12,8 +12,10 @@ at its right heel strike. It is a derived artifact (a few numbers, not the data 
 
 from __future__ import annotations
 
+import itertools
 import json
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -51,6 +53,8 @@ class GaitPose:
     forward_speed_m_s: float
     provenance: dict[str, str] = field(default_factory=dict)
     leading_leg: str = "right"  # the leg whose heel struck last (mirroring starts mirrored when "left")
+    #: Where each leg (right, left) is in its own gait cycle, % (0 = its heel strike); None when unknown.
+    cycle_percent: tuple[float, float] | None = None
 
     def save(self, path: str | Path) -> None:
         atomic_write_text(path, json.dumps(asdict(self), indent=1))
@@ -77,7 +81,8 @@ class GaitPose:
         wx, wy, wz = self.pelvis_angular_velocity
         return GaitPose(angles, velocities, (w, x, -y, -z), (-vx, vy, vz), (wx, -wy, -wz), self.pelvis_height_m,
                         self.forward_speed_m_s, {**self.provenance, "mirrored": "yes"},
-                        "left" if self.leading_leg == "right" else "right")
+                        "left" if self.leading_leg == "right" else "right",
+                        self.cycle_percent[::-1] if self.cycle_percent else None)
 
 
 def pose_from_coordinates(coordinates: Trial, time_s: float) -> GaitPose:
@@ -121,17 +126,40 @@ def pose_from_coordinates(coordinates: Trial, time_s: float) -> GaitPose:
     )
 
 
-def pose_library(coordinates: Trial, right_heel_strikes: tuple[float, ...], left_heel_strikes: tuple[float, ...],
+def stride_duration(right_heel_strikes: Sequence[float], left_heel_strikes: Sequence[float]) -> float:
+    """Mean stride duration, s, from consecutive heel strikes of either leg."""
+    strides = [b - a for strikes in (right_heel_strikes, left_heel_strikes) for a, b in itertools.pairwise(strikes)]
+    if not strides:
+        raise ParameterError("heel_strikes", "needs two heel strikes of one leg to know the stride duration")
+    return float(np.mean(strides))
+
+
+def cycle_percent(time_s: float, heel_strikes: Sequence[float], stride_s: float) -> float:
+    """Where a leg is in its gait cycle at ``time_s``, % (0 = heel strike), from its nearest heel strike."""
+    nearest = min(heel_strikes, key=lambda t: abs(t - time_s))
+    return float((time_s - nearest) / stride_s % 1.0 * 100.0)
+
+
+def pose_library(coordinates: Trial, right_heel_strikes: Sequence[float], left_heel_strikes: Sequence[float],
                  *, step_s: float = 0.02) -> list[GaitPose]:
     """Poses every ``step_s`` across the coordinates' span (10 ms kept clear of each end for the splines), each
-    tagged with the leg whose heel struck last: reset states sampled across the whole gait cycle."""
+    tagged with the leg whose heel struck last and both legs' gait-cycle percent: reset states sampled across
+    the whole gait cycle."""
+    stride_s = stride_duration(right_heel_strikes, left_heel_strikes)
     poses = []
     for time_s in np.arange(coordinates.time[0] + 0.01, coordinates.time[-1] - 0.01, step_s):
-        last_right = max((t for t in right_heel_strikes if t <= time_s), default=-np.inf)
-        last_left = max((t for t in left_heel_strikes if t <= time_s), default=-np.inf)
-        pose = pose_from_coordinates(coordinates, float(time_s))
-        poses.append(GaitPose(**{**pose.__dict__, "leading_leg": "left" if last_left > last_right else "right"}))
+        poses.append(annotated_pose(coordinates, float(time_s), right_heel_strikes, left_heel_strikes, stride_s))
     return poses
+
+
+def annotated_pose(coordinates: Trial, time_s: float, right_heel_strikes: Sequence[float],
+                   left_heel_strikes: Sequence[float], stride_s: float) -> GaitPose:
+    """:func:`pose_from_coordinates` plus the leading leg and each leg's gait-cycle percent."""
+    last_right = max((t for t in right_heel_strikes if t <= time_s), default=-np.inf)
+    last_left = max((t for t in left_heel_strikes if t <= time_s), default=-np.inf)
+    pose = pose_from_coordinates(coordinates, time_s)
+    percent = (cycle_percent(time_s, right_heel_strikes, stride_s), cycle_percent(time_s, left_heel_strikes, stride_s))
+    return replace(pose, leading_leg="left" if last_left > last_right else "right", cycle_percent=percent)
 
 
 def save_pose_library(poses: list[GaitPose], path: str | Path) -> None:

@@ -46,7 +46,11 @@ class TrainConfig(BaseModel):
     gae_lambda: float = 0.95
     clip_range: float = 0.2
     ent_coef: float = 0.0
+    #: Initial log standard deviation of PPO's Gaussian policy (SB3's default 0: std 1 over a [-1, 1] action).
+    log_std_init: float = 0.0
     normalize_observations: bool = False
+    #: Scale rewards by a running estimate of the return's standard deviation (SB3 VecNormalize).
+    normalize_rewards: bool = False
     eval_every_steps: int = Field(100_000, gt=0)
     eval_episodes: int = Field(5, gt=0)
     checkpoint_every_steps: int = Field(100_000, gt=0)

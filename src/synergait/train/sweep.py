@@ -19,8 +19,9 @@ from synergait.fileio import atomic_path
 from synergait.train.config import TrainConfig
 
 
-def _run_one(config_yaml: str, run_dir: str) -> dict[str, Any]:
-    """Train one run (resuming it if it has a checkpoint); never raises, reports failures instead."""
+def run_one(config_yaml: str, run_dir: str, time_limit_s: float | None = None) -> dict[str, Any]:
+    """Train one run (resuming it if it has a checkpoint, for at most ``time_limit_s`` of wall time); never
+    raises, reports failures instead."""
     import yaml
 
     from synergait.train.trainer import train
@@ -28,14 +29,15 @@ def _run_one(config_yaml: str, run_dir: str) -> dict[str, Any]:
     try:
         config = TrainConfig.model_validate(yaml.safe_load(config_yaml))
         resume = (Path(run_dir) / "checkpoints" / "latest.json").exists()
-        return {"status": "ok", **train(config, run_dir, resume=resume, progress=False)}
+        return {"status": "ok", **train(config, run_dir, resume=resume, progress=False, time_limit_s=time_limit_s)}
     except Exception as exc:
         return {"status": "failed", "run": run_dir, "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(limit=3)}
 
 
 def run_sweep(base: TrainConfig, out: str | Path, *, seeds: list[int], controllers: list[str],
-              address: str | None = None, cpus_per_run: float = 1.0) -> dict[str, Any]:
+              address: str | None = None, cpus_per_run: float = 1.0, time_limit_s: float | None = None,
+              ) -> dict[str, Any]:
     """Run every controller x seed combination as a Ray task; returns per-run results and the figure path."""
     try:
         import ray
@@ -47,23 +49,24 @@ def run_sweep(base: TrainConfig, out: str | Path, *, seeds: list[int], controlle
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ray.init(address=address, ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
-    remote = ray.remote(num_cpus=cpus_per_run, max_retries=0)(_run_one)
+    remote = ray.remote(num_cpus=cpus_per_run, max_retries=0)(run_one)
     futures = {}
     for controller in controllers:
         for seed in seeds:
             config = base.model_copy(update={"controller": controller, "seed": seed})
             run_dir = out / f"{controller}_seed{seed}"
-            futures[(controller, seed)] = remote.remote(config.to_yaml(), str(run_dir))
+            futures[(controller, seed)] = remote.remote(config.to_yaml(), str(run_dir), time_limit_s)
     results = {f"{c}_seed{s}": ray.get(f) for (c, s), f in futures.items()}
     figure = plot_learning_curves(out, controllers, out / "learning_curves.png")
     return {"runs": results, "failed": [k for k, v in results.items() if v["status"] != "ok"], "figure": str(figure)}
 
 
 def learning_curves(out: Path, controller: str, *, grid_points: int = 100, window: int = 10,
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Mean and SD over seeds of the episode return of ``controller``'s runs in ``out``: the returns of each run
-    are averaged in ``grid_points`` bins of environment steps, smoothed by a ``window``-point moving average
-    (the paper's 10-point average), and combined on the common step grid. Returns (steps, mean, SD, n_runs)."""
+                    column: str = "return") -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Mean and SD over seeds of the episode ``column`` (``return`` or ``length``, control steps) of the runs
+    ``out/<controller>_seed*``: each run's episodes are averaged in ``grid_points`` bins of environment steps,
+    smoothed by a ``window``-point moving average (the paper's 10-point average), and combined on the common step
+    grid. Returns (steps, mean, SD, n_runs)."""
     runs = sorted(p for p in out.glob(f"{controller}_seed*") if (p / "episodes.csv").exists())
     curves, horizon = [], None
     for run in runs:
@@ -78,7 +81,7 @@ def learning_curves(out: Path, controller: str, *, grid_points: int = 100, windo
     centres = (edges[:-1] + edges[1:]) / 2
     smoothed = []
     for episodes in curves:
-        binned = episodes.groupby(pd.cut(episodes["step"], edges), observed=False)["return"].mean()
+        binned = episodes.groupby(pd.cut(episodes["step"], edges), observed=False)[column].mean()
         series = pd.Series(binned.to_numpy()).interpolate(limit_direction="both")
         smoothed.append(series.rolling(window, min_periods=1).mean().to_numpy())
     stack = np.array(smoothed)
@@ -86,25 +89,27 @@ def learning_curves(out: Path, controller: str, *, grid_points: int = 100, windo
 
 
 def plot_learning_curves(out: Path, controllers: list[str], path: Path) -> Path:
-    """The paper's Figure 1: mean episode return +/- SD over seeds per controller."""
+    """The paper's Figure 1 (mean episode return +/- SD over seeds per controller), beside the episode length."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     colours = {"synergy": "tab:blue", "independent": "tab:orange"}
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    for controller in controllers:
-        steps, mean, sd, n = learning_curves(out, controller)
-        if n == 0:
-            continue
-        colour = colours.get(controller)
-        ax.plot(steps, mean, color=colour, label=f"{controller} (n = {n} seeds)")
-        ax.fill_between(steps, mean - sd, mean + sd, color=colour, alpha=0.25)
-    ax.set_xlabel("environment steps")
-    ax.set_ylabel("episode return (10-point moving average)")
-    ax.legend()
-    ax.set_title("Learning curves: mean ± SD over seeds")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    for ax, column, label in zip(axes, ("return", "length"), ("episode return", "episode length (control steps)"),
+                                 strict=True):
+        for controller in controllers:
+            steps, mean, sd, n = learning_curves(out, controller, column=column)
+            if n == 0:
+                continue
+            colour = colours.get(controller)
+            ax.plot(steps, mean, color=colour, label=f"{controller} (n = {n} seeds)")
+            ax.fill_between(steps, mean - sd, mean + sd, color=colour, alpha=0.25)
+        ax.set_xlabel("environment steps")
+        ax.set_ylabel(f"{label} (10-point moving average)")
+        ax.legend()
+    fig.suptitle("Learning curves: mean ± SD over seeds")
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120)

@@ -54,8 +54,9 @@ def _make_env(config: TrainConfig, rank: int):
 def make_vec_env(config: TrainConfig) -> VecEnv:
     envs: VecEnv = DummyVecEnv([_make_env(config, i) for i in range(config.n_envs)])
     envs.seed(config.seed)
-    if config.normalize_observations:
-        envs = VecNormalize(envs, norm_obs=True, norm_reward=False)
+    if config.normalize_observations or config.normalize_rewards:
+        envs = VecNormalize(envs, norm_obs=config.normalize_observations, norm_reward=config.normalize_rewards,
+                            gamma=config.gamma)
     return envs
 
 
@@ -77,7 +78,8 @@ def make_algorithm(config: TrainConfig, envs: VecEnv, tensorboard_dir: Path | No
                    policy_kwargs={"net_arch": {"pi": net, "qf": net}, "activation_fn": torch.nn.ReLU}, **common)
     return PPO("MlpPolicy", envs, n_steps=config.n_steps, batch_size=config.batch_size, n_epochs=config.n_epochs,
                gae_lambda=config.gae_lambda, clip_range=config.clip_range, ent_coef=config.ent_coef,
-               policy_kwargs={"net_arch": {"pi": net, "vf": net}, "activation_fn": torch.nn.ReLU}, **common)
+               policy_kwargs={"net_arch": {"pi": net, "vf": net}, "activation_fn": torch.nn.ReLU,
+                              "log_std_init": config.log_std_init}, **common)
 
 
 class _CsvLog:
@@ -104,9 +106,11 @@ class _CsvLog:
 class RunCallback(BaseCallback):
     """Learning curve, periodic evaluation with best-model keeping, atomic checkpoints, CPU-hour accounting."""
 
-    def __init__(self, run: Path, config: TrainConfig, state: dict[str, Any]) -> None:
+    def __init__(self, run: Path, config: TrainConfig, state: dict[str, Any], time_limit_s: float | None = None,
+                 ) -> None:
         super().__init__()
         self.run, self.config, self.state = run, config, state
+        self._deadline = time.perf_counter() + time_limit_s if time_limit_s else None
         self.episodes = _CsvLog(run / "episodes.csv", EPISODE_FIELDS)
         self.evals = _CsvLog(run / "eval.csv", EVAL_FIELDS)
         self._wall0, self._cpu0 = time.perf_counter(), time.process_time()
@@ -136,7 +140,7 @@ class RunCallback(BaseCallback):
         if step >= self._next_checkpoint:
             self._next_checkpoint += self.config.checkpoint_every_steps
             self.checkpoint()
-        return True
+        return self._deadline is None or time.perf_counter() < self._deadline  # False: stop (and checkpoint)
 
     def _on_training_end(self) -> None:
         if self._last_eval_step != self.num_timesteps:
@@ -220,14 +224,25 @@ def _latest(run: Path) -> Path | None:
     return run / "checkpoints" / json.loads(pointer.read_text())["checkpoint"]
 
 
-def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progress: bool = True) -> dict[str, Any]:
-    """Train (or resume) the run in directory ``run``; returns a summary (steps, CPU hours, best return)."""
+def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progress: bool = True,
+          time_limit_s: float | None = None, total_steps: int | None = None) -> dict[str, Any]:
+    """Train (or resume) the run in directory ``run``; returns a summary (steps, CPU hours, best return).
+
+    Args:
+        config: the run's configuration (ignored on resume: the run's own ``config.yaml`` is read back).
+        resume: continue from the run's latest checkpoint.
+        time_limit_s: stop (with a checkpoint) after this much wall time; resume later to go on.
+        total_steps: on resume, a new step budget for the run (e.g. to extend it), recorded in ``config.yaml``.
+    """
     run = Path(run)
     torch.set_num_threads(config.torch_threads)
     if resume:
         if not (run / "config.yaml").exists():
             raise InputFileError(run, "no config.yaml: not a synergait run directory")
         config = TrainConfig.from_yaml(run / "config.yaml")
+        if total_steps is not None and total_steps != config.total_steps:
+            config = config.model_copy(update={"total_steps": total_steps})
+            atomic_write_text(run / "config.yaml", config.to_yaml())
     elif (run / "checkpoints" / "latest.json").exists():
         raise ParameterError("--out", f"{run} already holds a run; pass --resume to continue it")
     run.mkdir(parents=True, exist_ok=True)
@@ -253,7 +268,7 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
     else:
         model = make_algorithm(config, envs, run / "tensorboard")
     remaining = config.total_steps - state["num_timesteps"]
-    callback = RunCallback(run, config, state)
+    callback = RunCallback(run, config, state, time_limit_s)
     if remaining > 0:
         model.learn(total_timesteps=remaining, reset_num_timesteps=latest is None, callback=callback,
                     progress_bar=progress, tb_log_name="sb3")

@@ -1,0 +1,149 @@
+"""The CPU walking recipe, measured: cumulative ablation of the training levers, then seeds of the recipe.
+
+Stage ``ablation`` trains one controller with each lever added in turn (the order below) for the same wall-clock
+budget per run, two runs at a time on a 2-core machine; stage ``seeds`` trains both controllers with the full
+recipe (the ``cpu`` preset) over several seeds. Every run resumes from its checkpoint when the command is
+repeated, so a budget can be spread over sessions (``--minutes`` is per run and per invocation).
+
+    python experiments/walking_recipe.py ablation --out runs/ablation --minutes 8 --controller synergy
+    python experiments/walking_recipe.py seeds --out runs/recipe --minutes 25 --seeds 3
+    python experiments/walking_recipe.py summary --out runs/ablation
+
+``summary`` (also printed after each stage) writes ``summary.csv``, ``summary.md`` and ``episode_length.png`` in
+``--out``: per run the environment steps and CPU-hours spent, the mean training-episode length over the last
+10 % of episodes, and the best deterministic evaluation (mean episode length, control steps of 25 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from synergait.env import WalkConfig
+from synergait.train.config import TrainConfig
+from synergait.train.sweep import plot_learning_curves, run_one
+
+#: Levers in the order they are added; each entry is merged into the configuration of the one before.
+ABLATION: list[tuple[str, str, dict[str, Any]]] = [
+    ("paper_env", "cpu PPO on the paper's task (speed curriculum, random terrain, heel-strike start)", {}),
+    ("flat_1.2", "+ the target task only: 1.2 m/s on flat ground", {"env": {"fixed_speed_m_s": 1.2,
+                                                                            "fixed_slope_deg": 0.0}}),
+    ("gait_cycle_resets", "+ reset states across the human gait cycle", {"env": {"init_pose": "gait_cycle"}}),
+    ("residual", "+ zero action = low excitation (residual around 0.05)", {"env": {"action": {"residual": True}}}),
+    ("feed_forward", "+ feed-forward of the human gait pattern", {"env": {"action": {"feed_forward": True}}}),
+    ("alive", "+ alive bonus 1 per step (shaping)", {"env": {"reward": {"w_alive": 1.0}}}),
+    ("low_noise", "+ initial policy std e^-1", {"log_std_init": -1.0}),
+    ("reward_norm", "+ reward normalisation", {"normalize_rewards": True}),
+]
+
+
+def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``base`` updated by ``changes``, nested dictionaries merged key by key."""
+    merged = copy.deepcopy(base)
+    for key, value in changes.items():
+        merged[key] = merge(merged.get(key, {}), value) if isinstance(value, dict) else value
+    return merged
+
+
+def ablation_configs(controller: str, seed: int) -> list[tuple[str, str, TrainConfig]]:
+    # The cpu preset's algorithm settings with every lever off (the paper's environment).
+    raw = TrainConfig.preset("cpu", controller=controller, seed=seed).model_dump(mode="json")
+    raw.update(env=WalkConfig().model_dump(mode="json"), log_std_init=0.0, normalize_rewards=False)
+    configs = []
+    for name, description, changes in ABLATION:
+        raw = merge(raw, changes)
+        configs.append((name, description, TrainConfig.model_validate(raw)))
+    return configs
+
+
+def run_all(jobs: list[tuple[str, TrainConfig]], out: Path, minutes: float, parallel: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(max_workers=parallel) as pool:
+        futures = {name: pool.submit(run_one, config.to_yaml(), str(out / name), minutes * 60)
+                   for name, config in jobs}
+        for name, future in futures.items():
+            result = future.result()
+            print(f"{name}: {result['status']} {result.get('num_timesteps', '')} steps "
+                  f"{result.get('error', '')}", flush=True)
+
+
+def summarise(out: Path, descriptions: dict[str, str] | None = None) -> pd.DataFrame:
+    rows = []
+    for run in sorted(p for p in out.iterdir() if (p / "episodes.csv").exists()):
+        episodes = pd.read_csv(run / "episodes.csv")
+        evals = pd.read_csv(run / "eval.csv") if (run / "eval.csv").exists() else pd.DataFrame()
+        config = yaml.safe_load((run / "config.yaml").read_text())
+        tail = episodes.tail(max(1, len(episodes) // 10))
+        best = evals.loc[evals["mean_length"].idxmax()] if not evals.empty else None
+        rows.append({"run": run.name, "controller": config["controller"], "seed": config["seed"],
+                     "description": (descriptions or {}).get(run.name, ""),
+                     "steps": int(episodes["step"].max()) if len(episodes) else 0,
+                     "cpu_hours": round(float(episodes["cpu_s"].max()) / 3600, 3) if len(episodes) else 0.0,
+                     "train_len_last10pct": round(float(tail["length"].mean()), 1),
+                     "train_return_last10pct": round(float(tail["return"].mean()), 2),
+                     "best_eval_len": None if best is None else round(float(best["mean_length"]), 1),
+                     "best_eval_step": None if best is None else int(best["step"])})
+    table = pd.DataFrame(rows)
+    table.to_csv(out / "summary.csv", index=False)
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
+    return table
+
+
+def plot_lengths(out: Path, names: list[str]) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name in names:
+        path = out / name / "episodes.csv"
+        if not path.exists():
+            continue
+        episodes = pd.read_csv(path)
+        ax.plot(episodes["step"], episodes["length"].rolling(50, min_periods=1).mean(), label=name)
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("training episode length (control steps, 50-episode mean)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "episode_length.png", dpi=120)
+    plt.close(fig)
+    return out / "episode_length.png"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("stage", choices=["ablation", "seeds", "summary"])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--minutes", type=float, default=10.0, help="wall-clock minutes per run and invocation")
+    parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--controller", default="synergy", help="ablation: the controller to ablate")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds: seeds 0..N-1 per controller")
+    parser.add_argument("--only", default=None, help="ablation: comma-separated variant names to run")
+    args = parser.parse_args()
+    descriptions = {name: text for name, text, _ in ABLATION}
+    if args.stage == "ablation":
+        jobs = [(name, config) for name, _, config in ablation_configs(args.controller, seed=0)
+                if args.only is None or name in args.only.split(",")]
+        run_all(jobs, args.out, args.minutes, args.parallel)
+        plot_lengths(args.out, [name for name, _ in jobs])
+    elif args.stage == "seeds":
+        jobs = [(f"{controller}_seed{seed}", TrainConfig.preset("cpu", controller=controller, seed=seed))
+                for seed in range(args.seeds) for controller in ("synergy", "independent")]
+        run_all(jobs, args.out, args.minutes, args.parallel)
+        plot_learning_curves(args.out, ["synergy", "independent"], args.out / "learning_curves.png")
+    else:
+        plot_lengths(args.out, [p.name for p in sorted(args.out.iterdir()) if p.is_dir()])
+    print(summarise(args.out, descriptions).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

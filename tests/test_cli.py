@@ -111,12 +111,13 @@ def test_env_info_json() -> None:
 
 
 def test_env_rollout_json() -> None:
-    result = run_json("env", "rollout", "--policy", "random", "--steps", "120", "--seed", "3")
-    assert result["steps"] == 120 and result["episodes"] >= 1
+    args = ("env", "rollout", "--policy", "random", "--episodes", "3", "--steps", "120", "--seed", "3")
+    result = run_json(*args)
+    assert result["steps"] == 120 and result["episodes"] == 3 and len(result["episode_steps"]) == 3
     assert {"episodes", "falls", "mean_steps", "mean_distance_m", "mean_speed_m_s"} <= set(result)
-    assert result["falls"] >= 1  # an untrained walker falls
+    assert result["falls"] == 3 and result["walking"] == 0  # an untrained walker falls
     assert {"total", "vel", "effort", "rom", "fall"} <= set(result["mean_reward_terms"])
-    assert result == run_json("env", "rollout", "--policy", "random", "--steps", "120", "--seed", "3")
+    assert result == run_json(*args)
 
 
 def test_bench_env_json() -> None:

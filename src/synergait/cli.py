@@ -397,6 +397,11 @@ def quality_redundancy(
 ControllerOption = Annotated[str, typer.Option(help="independent or synergy.")]
 BasisOption = Annotated[Path | None, typer.Option(help="Right-leg SynergyBasis .npz (default: the shipped basis).")]
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML file with environment settings.")]
+OptionalControllerOption = Annotated[str | None, typer.Option(
+    help="independent or synergy (default: the walker's own; independent for random/zero).")]
+PolicyOption = Annotated[str, typer.Option(
+    help="synergy-default, independent-default (shipped walkers), a walker or run directory, a model .zip, "
+         "random or zero.")]
 
 
 def _walk_config(config: Path | None):
@@ -433,54 +438,23 @@ def env_info(basis: BasisOption = None, config: ConfigOption = None, as_json: Js
 
 
 @env_app.command("rollout")
-def env_rollout(policy: Annotated[str, typer.Option(help="random, zero, or a trained model (.zip).")] = "random",
-                steps: Annotated[int, typer.Option(min=1, help="Control steps in all.")] = 400,
-                controller: ControllerOption = "independent", basis: BasisOption = None,
-                seed: Annotated[int, typer.Option(help="Seed of the env and the random policy.")] = 0,
+def env_rollout(policy: PolicyOption = "random",
+                episodes: Annotated[int, typer.Option(min=1, help="Episodes (seeds --seed, --seed + 1, ...).")] = 10,
+                steps: Annotated[int, typer.Option(min=1, help="Control steps per episode at most (40 Hz).")] = 400,
+                speed: Annotated[float, typer.Option(help="Target speed, m/s.")] = 1.2,
+                slope: Annotated[float, typer.Option(help="Ground slope, degrees.")] = 0.0,
+                controller: OptionalControllerOption = None, basis: BasisOption = None,
+                seed: Annotated[int, typer.Option(help="Seed of the first episode and of the random policy.")] = 0,
                 config: ConfigOption = None, as_json: JsonFlag = False) -> None:
-    """Roll out a policy: episodes, falls, distance and speed walked, and the mean of each reward term."""
-    from rich.progress import track
+    """Deterministic episodes at one condition: falls, distance, speed, and how many walked (no fall over
+    --steps at the target speed +/- 0.2 m/s)."""
+    from synergait.evaluate.walking import walking_test
+    from synergait.train.walker import Walker
 
-    from synergait.env import make_walk_env
-    from synergait.evaluate.rollout import load_policy
-
-    env = make_walk_env(controller, basis=basis, config=_walk_config(config))  # type: ignore[arg-type]
-    observation, _ = env.reset(seed=seed)
-    env.action_space.seed(seed)
-    if policy == "random":
-        act = lambda _: env.action_space.sample()  # noqa: E731  (seeded with --seed)
-    elif policy == "zero":
-        act = lambda _: np.zeros(env.action_space.shape, np.float32)  # noqa: E731
-    else:
-        act, _ = load_policy(policy, controller, str(basis) if basis else None)
-    period = env.unwrapped.control_period_s
-    terms: dict[str, list[float]] = {}
-    falls, distances, durations, start, length = 0, [], [], None, 0
-    terminations: dict[str, int] = {}
-    for _ in track(range(steps), description="rollout", disable=as_json, console=Console(stderr=True)):
-        observation, _, terminated, truncated, info = env.step(act(observation))
-        length += 1
-        position = info.get("forward_position_m")
-        start = position if start is None else start
-        for key in ("total", "vel", "ap", "ml", "head", "effort", "rom", "fall"):
-            if key in info:
-                terms.setdefault(key, []).append(info[key])
-        if terminated or truncated:
-            distances.append((position if position is not None else start or 0.0) - (start or 0.0))
-            durations.append(length * period)
-            reason = info.get("termination", "time limit")
-            terminations[reason] = terminations.get(reason, 0) + 1
-            falls += int(terminated)
-            observation, _ = env.reset()
-            start, length = None, 0
-    if length:  # the episode still running when the step budget ended
-        distances.append((position or 0.0) - (start or 0.0))
-        durations.append(length * period)
-    result = {"policy": policy, "controller": controller, "steps": steps, "episodes": len(distances),
-              "falls": falls, "mean_steps": steps / max(len(distances), 1),
-              "mean_distance_m": float(np.mean(distances)),
-              "mean_speed_m_s": float(np.sum(distances) / max(np.sum(durations), 1e-9)),
-              "terminations": terminations, "mean_reward_terms": {k: float(np.mean(v)) for k, v in terms.items()}}
+    walker = Walker.load(policy, controller=controller, basis=str(basis) if basis else None,
+                         config=_walk_config(config), seed=seed)
+    result = walking_test(walker, episodes=episodes, steps=steps, speed_m_s=speed, slope_deg=slope, seed=seed,
+                          progress=not as_json)
     emit(result, as_json, lambda r: console.print(_key_value_table(f"{policy} rollout", r)))
 
 
@@ -620,9 +594,10 @@ def _optional_reference(reference: str, source: Path | None, consequence: str):
 
 @app.command("evaluate")
 def evaluate_command(
-    policy: Annotated[str, typer.Argument(help="A trained model (.zip), or random / zero.")],
+    policy: Annotated[str, typer.Argument(help="synergy-default, independent-default, a walker or run directory, "
+                                               "a model .zip, random or zero.")],
     out: Annotated[Path, typer.Option(help="Evaluation directory.")],
-    controller: ControllerOption = "synergy", basis: BasisOption = None,
+    controller: OptionalControllerOption = None, basis: BasisOption = None,
     conditions: Annotated[str, typer.Option(help="paper, quick, or a CSV with speed_m_s,slope_deg.")] = "quick",
     rollouts: Annotated[int, typer.Option(min=1, help="Rollouts per condition.")] = 10,
     strides: Annotated[int, typer.Option(min=1, help="Final strides kept per rollout.")] = 10,
@@ -638,7 +613,7 @@ def evaluate_command(
     from synergait.evaluate.run import evaluate_policy
 
     human = _optional_reference(reference, source, "cycles are written, metrics skipped")
-    result = evaluate_policy(policy, controller, conditions_from(conditions), out, reference=human,
+    result = evaluate_policy(policy, conditions_from(conditions), out, controller=controller, reference=human,
                              basis=str(basis) if basis else None, rollouts=rollouts, strides=strides, seed=seed,
                              label=label, workers=workers, address=address)
     emit(result, as_json, lambda r: console.print(_key_value_table(f"evaluation -> {out}", {
@@ -666,11 +641,13 @@ def report_command(
 
 @app.command("render")
 def render_command(
-    policy: Annotated[str, typer.Argument(help="A trained model (.zip), or random / zero.")],
+    policy: Annotated[str, typer.Argument(help="synergy-default, independent-default, a walker or run directory, "
+                                               "a model .zip, random or zero.")],
     out: Annotated[Path, typer.Option(help="Video file (.mp4 or .gif).")] = Path("walk.mp4"),
-    controller: ControllerOption = "synergy", basis: BasisOption = None,
+    controller: OptionalControllerOption = None, basis: BasisOption = None,
     compare: Annotated[str | None, typer.Option(help="Second policy, rendered side by side.")] = None,
-    compare_controller: Annotated[str, typer.Option(help="Controller of the second policy.")] = "independent",
+    compare_controller: Annotated[str | None, typer.Option(help="Controller of the second policy (random/zero, "
+                                                                "bare model files).")] = None,
     seconds: Annotated[float, typer.Option(help="Clip length, s.")] = 8.0,
     fps: Annotated[int, typer.Option(help="Frames per second.")] = 20,
     width: Annotated[int, typer.Option()] = 480, height: Annotated[int, typer.Option()] = 360,

@@ -141,8 +141,8 @@ def _evaluate_both(out: Path, basis: str | None, policies: dict[str, str], human
     directories = []
     for controller, policy in policies.items():
         directory = out / "evaluation" / controller
-        evaluate_policy(policy, controller, CONDITION_SETS["quick"], directory, reference=human,
-                        basis=basis if controller == "synergy" else None, rollouts=2, strides=10, workers=2)
+        evaluate_policy(policy, CONDITION_SETS["quick"], directory, reference=human, label=controller, rollouts=2,
+                        strides=10, workers=2)
         directories.append(directory)
     return directories
 
@@ -153,8 +153,8 @@ def _video(out: Path, basis: str | None, policies: dict[str, str], seconds: floa
 
     try:
         common = {"seconds": seconds, "fps": 20, "width": 320, "height": 240}
-        left, _ = rollout_frames(policies["synergy"], "synergy", basis=basis, **common)
-        right, _ = rollout_frames(policies["independent"], "independent", **common)
+        left, _ = rollout_frames(policies["synergy"], **common)
+        right, _ = rollout_frames(policies["independent"], **common)
     except SynergaitError as exc:
         return {"skipped": str(exc)}
     frames = side_by_side(left, right)

@@ -172,6 +172,10 @@ def test_reset_states_across_the_gait_cycle() -> None:
     leading = np.array([p.leading_leg for p in library])
     assert (leading[(times > 0.84) & (times < 1.40)] == "left").all()  # left heel struck at 0.8315 s
     assert (leading[(times < 0.83) | (times > 1.41)] == "right").all()
+    # Gait-cycle percent of each leg: 0 at its heel strike, stride 1.144 s (right heel strikes 0.263, 1.407 s).
+    percent = np.array([p.cycle_percent for p in library])
+    np.testing.assert_allclose(percent[:, 0], (times - 0.263) / 1.144 % 1 * 100, atol=1e-6)
+    np.testing.assert_allclose(percent[:, 1], (times - 0.8315) / 1.144 % 1 * 100, atol=1e-6)
     env = make_walk_env("independent", mirroring=True, config=WalkConfig(init_pose="gait_cycle"))
     seen = set()
     for i in range(12):
@@ -196,3 +200,35 @@ def test_alive_bonus_is_off_by_default_and_adds_per_step() -> None:
     fallen = walk_reward(**common, fell=True, config=RewardConfig(w_alive=0.5)).total
     assert shaped == pytest.approx(base + 0.5)
     assert fallen == pytest.approx(walk_reward(**common, fell=True, config=RewardConfig()).total)
+
+
+def test_residual_action_zero_is_the_baseline_and_follows_each_legs_phase() -> None:
+    from synergait.env.config import ActionConfig
+    from synergait.synergy.pattern import GaitPattern
+
+    pattern = GaitPattern.load()
+    config = WalkConfig(init_pose="gait_cycle", action=ActionConfig(residual=True, feed_forward=True))
+    env = make_walk_env("independent", config=config)
+    walk = env.unwrapped
+    right = walk.body.muscle_indices(list(pattern.muscles))
+    left = walk.body.muscle_indices([m[:-1] + "l" for m in pattern.muscles])
+    trunk = np.setdiff1d(np.arange(walk.n_muscles), np.concatenate([right, left]))
+    _, info = env.reset(seed=4)
+    phase = np.array(info["cycle_percent"])
+    step_percent = walk.control_period_s / pattern.stride_s * 100
+    for _ in range(5):
+        expected = pattern.at(phase)  # (2, 40): right and left leg at their own phases
+        _, _, terminated, _, info = env.step(np.zeros(walk.n_muscles))
+        np.testing.assert_allclose(walk.body.data.ctrl[right], expected[0], atol=1e-9)
+        np.testing.assert_allclose(walk.body.data.ctrl[left], expected[1], atol=1e-9)
+        np.testing.assert_allclose(walk.body.data.ctrl[trunk], 0.05)
+        assert not terminated
+        phase = np.minimum(phase + step_percent, 100.0)
+        if info["heel_strike"]:
+            phase[0 if info["heel_strike"] == "right" else 1] = 0.0
+    env.step(np.ones(walk.n_muscles))  # +scale on top of the baseline, clipped to [0, 1]
+    assert walk.body.data.ctrl[trunk] == pytest.approx(0.55)
+    synergy = make_walk_env("synergy", config=config)
+    assert synergy.action_space.shape == (26,) and synergy.action_space.low.min() == -1.0
+    with pytest.raises(ValueError, match="set residual: true"):
+        ActionConfig(feed_forward=True)

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from synergait.data.reference import Condition, load_falisse2019
-from synergait.errors import InputFileError, ParameterError
-from synergait.evaluate.rollout import CONDITION_SETS, conditions_from, evaluate_condition, load_policy
+from synergait.errors import ParameterError
+from synergait.evaluate.rollout import CONDITION_SETS, conditions_from, evaluate_condition
 from synergait.evaluate.run import evaluate_policy
 from synergait.report.html import write_report
-from synergait.train.config import TrainConfig
-from synergait.train.trainer import train
+from synergait.train.walker import Walker
 
 
 def test_condition_sets(tmp_path: Path) -> None:
@@ -27,8 +26,8 @@ def test_condition_sets(tmp_path: Path) -> None:
 
 
 def test_random_walker_gaps_are_reported_by_name() -> None:
-    act, _ = load_policy("zero", "synergy")
-    result = evaluate_condition(act, Condition(1.2, 0.0), controller="synergy", rollouts=1, strides=10)
+    result = evaluate_condition(Walker.load("zero", controller="synergy"), Condition(1.2, 0.0), rollouts=1,
+                                strides=10)
     assert result.table.empty
     assert result.gaps and "no complete stride" in result.gaps[0] and "fall" in result.gaps[0]
 
@@ -38,7 +37,7 @@ def test_evaluate_and_report(tmp_path: Path, falisse_mat: Path) -> None:
     runs = []
     for controller in ("synergy", "independent"):
         out = tmp_path / controller
-        evaluate_policy("random", controller, CONDITION_SETS["quick"], out, reference=human, rollouts=1,
+        evaluate_policy("random", CONDITION_SETS["quick"], out, controller=controller, reference=human, rollouts=1,
                         workers=2)
         summary = json.loads((out / "evaluation.json").read_text())
         assert summary["gaps"]  # a random walker falls: every shortfall is named
@@ -49,13 +48,3 @@ def test_evaluate_and_report(tmp_path: Path, falisse_mat: Path) -> None:
     assert text.count("data:image/png;base64,") >= 2  # self-contained figures
     assert "synergy" in text and "independent" in text and "ratio &gt; 5" in text
     assert "Movement quality" in text and "CCI TA/SOL" in text
-
-
-def test_policy_for_another_controller(tmp_path: Path) -> None:
-    config = TrainConfig.preset("cpu", total_steps=256, n_envs=1, n_steps=256, batch_size=64,
-                                eval_every_steps=10_000, controller="independent")
-    train(config, tmp_path / "run", progress=False)
-    with pytest.raises(InputFileError, match="acts with 86 outputs; the synergy controller needs 26"):
-        load_policy(str(tmp_path / "run" / "best_model.zip"), "synergy")
-    _, info = load_policy(str(tmp_path / "run" / "best_model.zip"), "independent")
-    assert info["algorithm"] == "PPO"

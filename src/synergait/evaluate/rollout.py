@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,9 +23,9 @@ from synergait.data.events import GaitEvents, SideEvents, detect_side_events
 from synergait.data.reference import Condition, ReferenceSet, cycles_to_table
 from synergait.data.trial import Trial
 from synergait.data.units import RAD_TO_DEG
-from synergait.env import WalkConfig, make_walk_env
 from synergait.errors import InputFileError, ParameterError
 from synergait.model.catalog import FORWARD, RIGHT
+from synergait.train.walker import Walker
 
 #: ReferenceSet EMG code -> right-leg muscle of the model.
 EVALUATED_MUSCLES = {"SOL": "soleus_r", "GASmed": "gasmed_r", "TA": "tibant_r", "ST": "semiten_r", "BF": "bflh_r",
@@ -38,8 +36,6 @@ CONDITION_SETS: dict[str, list[Condition]] = {
     "quick": [Condition(1.0, 0.0), Condition(1.2, 0.0), Condition(1.4, 0.0), Condition(1.2, -5.0),
               Condition(1.2, 5.0)],
 }
-
-Policy = Callable[[np.ndarray], np.ndarray]
 
 
 def conditions_from(spec: str) -> list[Condition]:
@@ -66,59 +62,11 @@ class ConditionResult:
     gaps: list[str] = field(default_factory=list)
 
 
-def load_policy(source: str, controller: str, basis: str | None = None) -> tuple[Policy, dict[str, Any]]:
-    """A policy from ``random``, ``zero`` or a Stable-Baselines3 model file (with ``vecnormalize.pkl`` or
-    ``best_vecnormalize.pkl`` beside it when the run normalised observations)."""
-    if source in ("random", "zero"):
-        env = make_walk_env(controller, basis=basis)
-        space = env.action_space
-        rng = np.random.default_rng(0)
-        if source == "zero":
-            return (lambda obs: np.zeros(space.shape, np.float32)), {"policy": source}
-        return (lambda obs: rng.uniform(space.low, space.high).astype(np.float32)), {"policy": source}
-    path = Path(source)
-    if not path.is_file():
-        raise InputFileError(path, "policy file not found")
-    from stable_baselines3 import PPO, SAC
-
-    model = None
-    for algorithm in (SAC, PPO):
-        try:
-            model = algorithm.load(path, device="cpu")
-            break
-        except (ValueError, KeyError, TypeError, AttributeError):
-            continue
-    if model is None:
-        raise InputFileError(path, "not a Stable-Baselines3 SAC or PPO model")
-    expected = make_walk_env(controller, basis=basis).action_space.shape
-    if model.action_space.shape != expected:
-        raise InputFileError(path, f"policy acts with {model.action_space.shape[0]} outputs; the {controller} "
-                                   f"controller needs {expected[0]} (a policy for another controller?)")
-    normaliser = None
-    for name in ("best_vecnormalize.pkl", "vecnormalize.pkl"):
-        candidate = path.with_name(name)
-        if candidate.exists():
-            import pickle
-
-            with candidate.open("rb") as f:
-                normaliser = pickle.load(f)
-            break
-
-    def act(observation: np.ndarray) -> np.ndarray:
-        if normaliser is not None:
-            observation = normaliser.normalize_obs(observation)
-        return model.predict(observation, deterministic=True)[0]
-
-    return act, {"policy": str(path), "algorithm": type(model).__name__}
-
-
-def evaluate_condition(policy: Policy, condition: Condition, *, controller: str, basis: str | None = None,
-                       rollouts: int = 10, strides: int = 10, seed: int = 0, max_steps: int = 1000,
-                       label: str = "sim") -> ConditionResult:
+def evaluate_condition(walker: Walker, condition: Condition, *, rollouts: int = 10, strides: int = 10,
+                       seed: int = 0, max_steps: int = 1000, label: str = "sim") -> ConditionResult:
     """Run ``rollouts`` deterministic episodes at ``condition`` and cut their final ``strides`` right cycles."""
-    config = WalkConfig(fixed_speed_m_s=condition.speed_m_s, fixed_slope_deg=condition.slope_deg,
-                        episode_steps=max_steps)
-    env = make_walk_env(controller, basis=basis, config=config)
+    env = walker.make_env(speed_m_s=condition.speed_m_s, slope_deg=condition.slope_deg, episode_steps=max_steps)
+    policy = walker.act
     walk = env.unwrapped
     body = walk.body
     model = body.model

@@ -17,25 +17,27 @@ import pandas as pd
 
 from synergait.data.reference import Condition, ReferenceSet
 from synergait.evaluate.metrics import score
-from synergait.evaluate.rollout import ConditionResult, evaluate_condition, load_policy, simulated_reference
+from synergait.evaluate.rollout import ConditionResult, evaluate_condition, simulated_reference
 from synergait.fileio import atomic_path, atomic_write_text, to_jsonable
+from synergait.train.walker import Walker
 
 
-def _one_condition(policy: str, controller: str, basis: str | None, speed: float, slope: float, rollouts: int,
-                   strides: int, seed: int, max_steps: int, label: str) -> ConditionResult:
-    act, _ = load_policy(policy, controller, basis)
-    return evaluate_condition(act, Condition(speed, slope), controller=controller, basis=basis, rollouts=rollouts,
-                              strides=strides, seed=seed, max_steps=max_steps, label=label)
+def _one_condition(policy: str, controller: str | None, basis: str | None, speed: float, slope: float,
+                   rollouts: int, strides: int, seed: int, max_steps: int, label: str) -> ConditionResult:
+    walker = Walker.load(policy, controller=controller, basis=basis, seed=seed)
+    return evaluate_condition(walker, Condition(speed, slope), rollouts=rollouts, strides=strides, seed=seed,
+                              max_steps=max_steps, label=label)
 
 
-def evaluate_policy(policy: str, controller: str, conditions: list[Condition], out: str | Path, *,
+def evaluate_policy(policy: str, conditions: list[Condition], out: str | Path, *, controller: str | None = None,
                     reference: ReferenceSet | None = None, basis: str | None = None, rollouts: int = 10,
                     strides: int = 10, seed: int = 0, max_steps: int = 1000, label: str | None = None,
                     workers: int = 1, address: str | None = None) -> dict[str, Any]:
+    """Evaluate ``policy`` (see :meth:`Walker.load`) at each condition and score it against ``reference``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    controller = Walker.load(policy, controller=controller, basis=basis).controller  # fail early on a bad policy
     label = label or controller
-    load_policy(policy, controller, basis)  # fail early on a bad policy file
     arguments = [(policy, controller, basis, c.speed_m_s, c.slope_deg, rollouts, strides, seed, max_steps, label)
                  for c in conditions]
     if address is not None:

@@ -18,18 +18,19 @@ from synergait.errors import ParameterError
 from synergait.fileio import atomic_path
 
 
-def rollout_frames(policy_source: str, controller: str, *, basis: str | None = None, seconds: float = 8.0,
+def rollout_frames(policy_source: str, controller: str | None = None, *, basis: str | None = None,
+                   seconds: float = 8.0,
                    width: int = 480, height: int = 360, fps: int = 20, seed: int = 0, speed_m_s: float = 1.2,
                    contact_forces: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
     """Frames ``(n, height, width, 3)`` of a deterministic rollout at ``speed_m_s`` on level ground; the episode
     restarts after a fall so the clip always lasts ``seconds``."""
     import mujoco
 
-    from synergait.env import WalkConfig, make_walk_env
-    from synergait.evaluate.rollout import load_policy
+    from synergait.train.walker import Walker
 
-    act, info = load_policy(policy_source, controller, basis)
-    env = make_walk_env(controller, basis=basis, config=WalkConfig(fixed_speed_m_s=speed_m_s, fixed_slope_deg=0.0))
+    walker = Walker.load(policy_source, controller=controller, basis=basis, seed=seed)
+    act, info = walker.act, {"policy": walker.name, "controller": walker.controller, **walker.meta}
+    env = walker.make_env(speed_m_s=speed_m_s, slope_deg=0.0)
     walk = env.unwrapped
     model, data = walk.body.model, walk.body.data
     observation, _ = env.reset(seed=seed)

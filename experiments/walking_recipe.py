@@ -1,11 +1,12 @@
 """The CPU walking recipe, measured: cumulative ablation of the training levers, then seeds of the recipe.
 
-Stage ``ablation`` trains one controller with each lever added in turn (the order below) for the same wall-clock
-budget per run, two runs at a time on a 2-core machine; stage ``seeds`` trains both controllers with the full
-recipe (the ``cpu`` preset) over several seeds. Every run resumes from its checkpoint when the command is
-repeated, so a budget can be spread over sessions (``--minutes`` is per run and per invocation).
+Stage ``ablation`` trains one controller with each lever added in turn (the order below) for the same budget of
+environment steps per run, two runs at a time on a 2-core machine; stage ``seeds`` trains both controllers with
+the full recipe (the ``cpu`` preset) over several seeds. Every run resumes from its checkpoint when the command is
+repeated, so a budget can be spread over sessions (``--minutes`` caps each run's wall time per invocation;
+``--steps`` is the run's total, so a larger value extends finished runs).
 
-    python experiments/walking_recipe.py ablation --out runs/ablation --minutes 8 --controller synergy
+    python experiments/walking_recipe.py ablation --out runs/ablation --steps 153600 --controller synergy
     python experiments/walking_recipe.py seeds --out runs/recipe --minutes 25 --seeds 3
     python experiments/walking_recipe.py summary --out runs/ablation
 
@@ -62,10 +63,10 @@ def ablation_configs(controller: str, seed: int) -> list[tuple[str, str, TrainCo
     return configs
 
 
-def run_all(jobs: list[tuple[str, TrainConfig]], out: Path, minutes: float, parallel: int) -> None:
+def run_all(jobs: list[tuple[str, TrainConfig]], out: Path, minutes: float | None, parallel: int) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(max_workers=parallel) as pool:
-        futures = {name: pool.submit(run_one, config.to_yaml(), str(out / name), minutes * 60)
+        futures = {name: pool.submit(run_one, config.to_yaml(), str(out / name), minutes * 60 if minutes else None)
                    for name, config in jobs}
         for name, future in futures.items():
             result = future.result()
@@ -123,7 +124,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stage", choices=["ablation", "seeds", "summary"])
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--minutes", type=float, default=10.0, help="wall-clock minutes per run and invocation")
+    parser.add_argument("--minutes", type=float, default=None, help="wall-clock minutes per run and invocation")
+    parser.add_argument("--steps", type=int, default=None, help="environment steps per run (default: the preset's)")
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--controller", default="synergy", help="ablation: the controller to ablate")
     parser.add_argument("--seeds", type=int, default=3, help="seeds: seeds 0..N-1 per controller")
@@ -131,12 +133,13 @@ def main() -> None:
     args = parser.parse_args()
     descriptions = {name: text for name, text, _ in ABLATION}
     if args.stage == "ablation":
-        jobs = [(name, config) for name, _, config in ablation_configs(args.controller, seed=0)
+        jobs = [(name, config) for name, _, config in ablation_configs(args.controller, 0, args.steps)
                 if args.only is None or name in args.only.split(",")]
         run_all(jobs, args.out, args.minutes, args.parallel)
         plot_lengths(args.out, [name for name, _ in jobs])
     elif args.stage == "seeds":
-        jobs = [(f"{controller}_seed{seed}", TrainConfig.preset("cpu", controller=controller, seed=seed))
+        jobs = [(f"{controller}_seed{seed}", TrainConfig.preset("cpu", controller=controller, seed=seed,
+                                                                total_steps=args.steps))
                 for seed in range(args.seeds) for controller in ("synergy", "independent")]
         run_all(jobs, args.out, args.minutes, args.parallel)
         plot_learning_curves(args.out, ["synergy", "independent"], args.out / "learning_curves.png")

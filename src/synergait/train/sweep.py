@@ -20,8 +20,8 @@ from synergait.train.config import TrainConfig
 
 
 def run_one(config_yaml: str, run_dir: str, time_limit_s: float | None = None) -> dict[str, Any]:
-    """Train one run (resuming it if it has a checkpoint, for at most ``time_limit_s`` of wall time); never
-    raises, reports failures instead."""
+    """Train one run up to the config's ``total_steps`` (resuming it if it has a checkpoint, for at most
+    ``time_limit_s`` of wall time); never raises, reports failures instead."""
     import yaml
 
     from synergait.train.trainer import train
@@ -29,7 +29,8 @@ def run_one(config_yaml: str, run_dir: str, time_limit_s: float | None = None) -
     try:
         config = TrainConfig.model_validate(yaml.safe_load(config_yaml))
         resume = (Path(run_dir) / "checkpoints" / "latest.json").exists()
-        return {"status": "ok", **train(config, run_dir, resume=resume, progress=False, time_limit_s=time_limit_s)}
+        return {"status": "ok", **train(config, run_dir, resume=resume, progress=False, time_limit_s=time_limit_s,
+                                        total_steps=config.total_steps)}
     except Exception as exc:
         return {"status": "failed", "run": run_dir, "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(limit=3)}

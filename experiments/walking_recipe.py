@@ -7,6 +7,8 @@ repeated, so a budget can be spread over sessions (``--minutes`` caps each run's
 ``--steps`` is the run's total, so a larger value extends finished runs).
 
     python experiments/walking_recipe.py ablation --out runs/ablation --steps 153600 --controller synergy
+    python experiments/walking_recipe.py alternatives --out runs/ablation --base reward_norm --steps 153600 \
+        --minutes 8
     python experiments/walking_recipe.py seeds --out runs/recipe --minutes 25 --seeds 3
     python experiments/walking_recipe.py summary --out runs/ablation
 
@@ -43,6 +45,16 @@ ABLATION: list[tuple[str, str, dict[str, Any]]] = [
     ("reward_norm", "+ reward normalisation", {"normalize_rewards": True}),
 ]
 
+#: One-lever alternatives, each applied alone on top of a chosen ablation step (``alternatives --base NAME``).
+ALTERNATIVES: list[tuple[str, str, dict[str, Any]]] = [
+    ("speed_ramp", "+ balance-first ramp 0.3 -> 1.2 m/s over 100 episodes per env",
+     {"env": {"speed_ramp_episodes": 100, "speed_ramp_start_m_s": 0.3}}),
+    ("sac", "SAC (256-256, 1 env) instead of PPO, same wall time",
+     {"algo": "sac", "net_arch": [256, 256], "n_envs": 1, "buffer_size": 300_000, "learning_starts": 5000}),
+    ("envs8", "8 environments instead of 2 (n_steps 256: same rollout size)", {"n_envs": 8, "n_steps": 256}),
+    ("no_obs_norm", "without observation normalisation", {"normalize_observations": False}),
+]
+
 
 def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """``base`` updated by ``changes``, nested dictionaries merged key by key."""
@@ -52,15 +64,24 @@ def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def ablation_configs(controller: str, seed: int) -> list[tuple[str, str, TrainConfig]]:
+def ablation_configs(controller: str, seed: int, steps: int | None = None) -> list[tuple[str, str, TrainConfig]]:
     # The cpu preset's algorithm settings with every lever off (the paper's environment).
-    raw = TrainConfig.preset("cpu", controller=controller, seed=seed).model_dump(mode="json")
+    raw = TrainConfig.preset("cpu", controller=controller, seed=seed, total_steps=steps).model_dump(mode="json")
     raw.update(env=WalkConfig().model_dump(mode="json"), log_std_init=0.0, normalize_rewards=False)
     configs = []
     for name, description, changes in ABLATION:
         raw = merge(raw, changes)
         configs.append((name, description, TrainConfig.model_validate(raw)))
     return configs
+
+
+def alternative_configs(base: str, controller: str, steps: int | None) -> list[tuple[str, str, TrainConfig]]:
+    configs = {name: config for name, _, config in ablation_configs(controller, 0, steps)}
+    if base not in configs:
+        raise SystemExit(f"unknown ablation step '{base}' (known: {', '.join(configs)})")
+    raw = configs[base].model_dump(mode="json")
+    return [(name, description, TrainConfig.model_validate(merge(raw, changes)))
+            for name, description, changes in ALTERNATIVES]
 
 
 def run_all(jobs: list[tuple[str, TrainConfig]], out: Path, minutes: float | None, parallel: int) -> None:
@@ -122,7 +143,7 @@ def plot_lengths(out: Path, names: list[str]) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stage", choices=["ablation", "seeds", "summary"])
+    parser.add_argument("stage", choices=["ablation", "alternatives", "seeds", "summary"])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--minutes", type=float, default=None, help="wall-clock minutes per run and invocation")
     parser.add_argument("--steps", type=int, default=None, help="environment steps per run (default: the preset's)")
@@ -130,10 +151,16 @@ def main() -> None:
     parser.add_argument("--controller", default="synergy", help="ablation: the controller to ablate")
     parser.add_argument("--seeds", type=int, default=3, help="seeds: seeds 0..N-1 per controller")
     parser.add_argument("--only", default=None, help="ablation: comma-separated variant names to run")
+    parser.add_argument("--base", default="reward_norm", help="alternatives: the ablation step they modify")
     args = parser.parse_args()
-    descriptions = {name: text for name, text, _ in ABLATION}
+    descriptions = {name: text for name, text, _ in ABLATION + ALTERNATIVES}
     if args.stage == "ablation":
         jobs = [(name, config) for name, _, config in ablation_configs(args.controller, 0, args.steps)
+                if args.only is None or name in args.only.split(",")]
+        run_all(jobs, args.out, args.minutes, args.parallel)
+        plot_lengths(args.out, [name for name, _ in jobs])
+    elif args.stage == "alternatives":
+        jobs = [(name, config) for name, _, config in alternative_configs(args.base, args.controller, args.steps)
                 if args.only is None or name in args.only.split(",")]
         run_all(jobs, args.out, args.minutes, args.parallel)
         plot_lengths(args.out, [name for name, _ in jobs])

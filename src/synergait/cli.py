@@ -36,6 +36,8 @@ app.add_typer(synergy_app, name="synergy")
 quality_app = typer.Typer(help="Movement quality: co-contraction, effort distribution, timing, redundancy.",
                           no_args_is_help=True)
 app.add_typer(quality_app, name="quality")
+walker_app = typer.Typer(help="Trained walkers: a policy with its controller and environment.", no_args_is_help=True)
+app.add_typer(walker_app, name="walker")
 bench_app = typer.Typer(help="Benchmarks: figures measured on this machine, with references from the same run.",
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
@@ -529,6 +531,32 @@ def train_command(
     result = train(train_config, out, resume=resume, progress=not as_json,
                    time_limit_s=minutes * 60 if minutes else None, total_steps=steps if resume else None)
     emit(result, as_json, lambda r: console.print(_key_value_table("training", r)))
+
+
+@walker_app.command("export")
+def walker_export(run: Annotated[Path, typer.Argument(help="Training run directory (its best policy is exported).")],
+                  out: Annotated[Path, typer.Option(help="Walker directory to write.")],
+                  as_json: JsonFlag = False) -> None:
+    """Copy a run's best policy with its config, normaliser and provenance into a walker directory (what
+    `--policy DIR` and the shipped walkers are)."""
+    from synergait.train.walker import export_walker
+
+    path = export_walker(run, out)
+    emit({"out": str(path), **json.loads((path / "walker.json").read_text())}, as_json,
+         lambda r: console.print(_key_value_table("walker", r)))
+
+
+@walker_app.command("info")
+def walker_info(policy: Annotated[str, typer.Argument(help="synergy-default, independent-default, a walker or run "
+                                                            "directory, or a model .zip.")],
+                as_json: JsonFlag = False) -> None:
+    """Controller, training provenance and environment settings of a walker."""
+    from synergait.train.walker import Walker
+
+    walker = Walker.load(policy)
+    emit({"policy": walker.name, "controller": walker.controller, "basis": walker.basis, **walker.meta,
+          "env": walker.env_config.model_dump(mode="json")}, as_json,
+         lambda r: console.print(_key_value_table(f"walker {policy}", r)))
 
 
 @app.command("sweep")

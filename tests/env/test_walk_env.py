@@ -188,6 +188,14 @@ def test_reset_states_across_the_gait_cycle() -> None:
     assert seen == {"left", "right"}
 
 
+def test_balance_first_speed_ramp() -> None:
+    config = WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=0.0, speed_ramp_episodes=4, speed_ramp_start_m_s=0.4)
+    env = WalkEnv(config)
+    speeds = [env.reset(seed=0 if i == 0 else None)[1]["target_speed"] for i in range(6)]
+    np.testing.assert_allclose(speeds, [0.4, 0.6, 0.8, 1.0, 1.2, 1.2])
+    assert WalkEnv(WalkConfig(fixed_speed_m_s=1.2)).reset(seed=0)[1]["target_speed"] == 1.2
+
+
 def test_alive_bonus_is_off_by_default_and_adds_per_step() -> None:
     from synergait.env.config import RewardConfig
     from synergait.env.reward import walk_reward

@@ -85,6 +85,10 @@ class WalkConfig(BaseModel):
     #: curriculum and random terrain.
     fixed_speed_m_s: float | None = None
     fixed_slope_deg: float | None = None
+    #: Balance-first ramp (a CPU-training lever, not in the paper; 0 = off): in fixed-speed mode the target speed
+    #: grows linearly from ``speed_ramp_start_m_s`` to ``fixed_speed_m_s`` over this many episodes of each env.
+    speed_ramp_episodes: int = Field(0, ge=0)
+    speed_ramp_start_m_s: float = 0.0
     terrain_pool_size: int = Field(10_000, gt=0)
     terrain_seed: int = 0
     max_pitch_deg: float = 6.0

@@ -153,6 +153,10 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self.episode_index = 0 if seed is not None else self.episode_index + 1
         if config.fixed_speed_m_s is not None or config.fixed_slope_deg is not None:
             self.target_speed = config.fixed_speed_m_s or self.pose.forward_speed_m_s
+            if config.speed_ramp_episodes:
+                progress = min(1.0, self.episode_index / config.speed_ramp_episodes)
+                self.target_speed = config.speed_ramp_start_m_s + progress * (
+                    self.target_speed - config.speed_ramp_start_m_s)
             self.terrain = slope_terrain(config.fixed_slope_deg or 0.0, self.body.model.nmocap)
         else:
             curriculum = config.speed_curriculum

@@ -44,15 +44,18 @@ EPISODE_FIELDS = ["step", "env", "return", "length", "wall_s", "cpu_s"]
 EVAL_FIELDS = ["step", "mean_return", "std_return", "mean_length", "wall_s"]
 
 
-def _make_env(config: TrainConfig, rank: int):
+def _make_env(config: TrainConfig, evaluation: bool = False):
+    # Evaluation always asks for the final task: no balance-first speed ramp.
+    env_config = config.env.model_copy(update={"speed_ramp_episodes": 0}) if evaluation else config.env
+
     def factory():
         return Monitor(make_walk_env(config.controller, basis=config.basis, mirroring=config.mirroring,
-                                     config=config.env))
+                                     config=env_config))
     return factory
 
 
 def make_vec_env(config: TrainConfig) -> VecEnv:
-    envs: VecEnv = DummyVecEnv([_make_env(config, i) for i in range(config.n_envs)])
+    envs: VecEnv = DummyVecEnv([_make_env(config) for _ in range(config.n_envs)])
     envs.seed(config.seed)
     if config.normalize_observations or config.normalize_rewards:
         envs = VecNormalize(envs, norm_obs=config.normalize_observations, norm_reward=config.normalize_rewards,
@@ -151,7 +154,7 @@ class RunCallback(BaseCallback):
         """Deterministic episodes on a fresh env (same task); keep the policy if its mean return is the best."""
         self._last_eval_step = self.num_timesteps
         if self._eval_env is None:
-            self._eval_env = DummyVecEnv([_make_env(self.config, 0)])
+            self._eval_env = DummyVecEnv([_make_env(self.config, evaluation=True)])
             self._eval_env.seed(self.config.seed + 10_000)
         normaliser = self.model.get_vec_normalize_env()
         returns, lengths = [], []

@@ -62,7 +62,7 @@ class Walker:
     def make_env(self, *, speed_m_s: float | None = None, slope_deg: float | None = None,
                  episode_steps: int | None = None) -> gym.Env:
         """The walker's environment; ``speed_m_s`` / ``slope_deg`` fix the condition (evaluation mode)."""
-        changes: dict[str, Any] = {}
+        changes: dict[str, Any] = {"speed_ramp_episodes": 0}  # a trained walker faces the final task
         if speed_m_s is not None or slope_deg is not None:
             changes.update(fixed_speed_m_s=speed_m_s if speed_m_s is not None else 1.2,
                            fixed_slope_deg=slope_deg if slope_deg is not None else 0.0)

@@ -95,20 +95,25 @@ def run_all(jobs: list[tuple[str, TrainConfig]], out: Path, minutes: float | Non
                   f"{result.get('error', '')}", flush=True)
 
 
-def summarise(out: Path, descriptions: dict[str, str] | None = None) -> pd.DataFrame:
+def summarise(out: Path, descriptions: dict[str, str] | None = None, horizon: int | None = None) -> pd.DataFrame:
+    """One row per run, measured at ``horizon`` environment steps (default: where the shortest run ends), so runs
+    that went on longer are compared on the same budget."""
+    runs = sorted(p for p in out.iterdir() if (p / "episodes.csv").exists())
+    curves = {run: pd.read_csv(run / "episodes.csv") for run in runs}
+    horizon = horizon or min((int(c["step"].max()) for c in curves.values() if len(c)), default=0)
     rows = []
-    for run in sorted(p for p in out.iterdir() if (p / "episodes.csv").exists()):
-        episodes = pd.read_csv(run / "episodes.csv")
+    for run, episodes in curves.items():
         evals = pd.read_csv(run / "eval.csv") if (run / "eval.csv").exists() else pd.DataFrame()
+        evals = evals[evals["step"] <= horizon] if not evals.empty else evals
         config = yaml.safe_load((run / "config.yaml").read_text())
-        tail = episodes.tail(max(1, len(episodes) // 10))
+        seen = episodes[episodes["step"] <= horizon]
+        window = seen[seen["step"] > horizon * 0.9]  # the last 10 % of the budget
         best = evals.loc[evals["mean_length"].idxmax()] if not evals.empty else None
         rows.append({"run": run.name, "controller": config["controller"], "seed": config["seed"],
-                     "description": (descriptions or {}).get(run.name, ""),
-                     "steps": int(episodes["step"].max()) if len(episodes) else 0,
-                     "cpu_hours": round(float(episodes["cpu_s"].max()) / 3600, 3) if len(episodes) else 0.0,
-                     "train_len_last10pct": round(float(tail["length"].mean()), 1),
-                     "train_return_last10pct": round(float(tail["return"].mean()), 2),
+                     "algo": config["algo"], "description": (descriptions or {}).get(run.name, ""),
+                     "steps": horizon, "cpu_hours": round(float(seen["cpu_s"].max()) / 3600, 3) if len(seen) else 0.0,
+                     "train_len_last10pct": round(float(window["length"].mean()), 1),
+                     "train_return_last10pct": round(float(window["return"].mean()), 2),
                      "best_eval_len": None if best is None else round(float(best["mean_length"]), 1),
                      "best_eval_step": None if best is None else int(best["step"])})
     table = pd.DataFrame(rows)
@@ -152,6 +157,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds: seeds 0..N-1 per controller")
     parser.add_argument("--only", default=None, help="ablation: comma-separated variant names to run")
     parser.add_argument("--base", default="reward_norm", help="alternatives: the ablation step they modify")
+    parser.add_argument("--horizon", type=int, default=None, help="summary: compare runs at this many steps")
     args = parser.parse_args()
     descriptions = {name: text for name, text, _ in ABLATION + ALTERNATIVES}
     if args.stage == "ablation":
@@ -172,7 +178,7 @@ def main() -> None:
         plot_learning_curves(args.out, ["synergy", "independent"], args.out / "learning_curves.png")
     else:
         plot_lengths(args.out, [p.name for p in sorted(args.out.iterdir()) if p.is_dir()])
-    print(summarise(args.out, descriptions).to_string(index=False))
+    print(summarise(args.out, descriptions, args.horizon).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -100,3 +100,16 @@ def test_time_accounting_does_not_double_count(tmp_path: Path) -> None:
     assert 0 < run["wall_hours"] * 3600 <= elapsed  # four checkpoints, counted once each
     evals = [int(r["step"]) for r in _rows(tmp_path / "run" / "eval.csv")]
     assert evals == sorted(set(evals))  # no evaluation logged twice at the final step
+
+
+def test_a_time_limit_stops_with_a_checkpoint_and_resume_extends_the_budget(tmp_path: Path) -> None:
+    config = TrainConfig.preset("cpu", total_steps=1_000_000, n_envs=1, n_steps=256, batch_size=64,
+                                eval_every_steps=100_000, checkpoint_every_steps=100_000, controller="independent")
+    first = train(config, tmp_path / "run", progress=False, time_limit_s=3.0)
+    assert 0 < first["num_timesteps"] < 1_000_000  # stopped by the clock, not by the budget
+    pointer = json.loads((tmp_path / "run" / "checkpoints" / "latest.json").read_text())
+    assert pointer["num_timesteps"] == first["num_timesteps"]
+    target = first["num_timesteps"] + 512
+    second = train(config, tmp_path / "run", resume=True, progress=False, total_steps=target)
+    assert second["resumed_from"] == f"step_{first['num_timesteps']}" and second["num_timesteps"] == target
+    assert TrainConfig.from_yaml(tmp_path / "run" / "config.yaml").total_steps == target

@@ -177,7 +177,10 @@ def main() -> None:
         run_all(jobs, args.out, args.minutes, args.parallel)
         plot_learning_curves(args.out, ["synergy", "independent"], args.out / "learning_curves.png")
     else:
-        plot_lengths(args.out, [p.name for p in sorted(args.out.iterdir()) if p.is_dir()])
+        order = [name for name, _, _ in ABLATION + ALTERNATIVES]
+        runs = sorted((p.name for p in args.out.iterdir() if p.is_dir()),
+                      key=lambda n: (order.index(n) if n in order else len(order), n))
+        plot_lengths(args.out, runs)
     print(summarise(args.out, descriptions, args.horizon).to_string(index=False))
 
 

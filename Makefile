@@ -22,7 +22,7 @@ demo: venv
 	$(BIN)/synergait demo --out synergait-demo $(if $(wildcard $(SHARED_DATA)),--from $(SHARED_DATA))
 
 test: venv
-	$(BIN)/ruff check src tests $(wildcard benchmarks)
+	$(BIN)/ruff check src tests $(wildcard benchmarks experiments)
 	SYNERGAIT_SHARED_DATA=$(SHARED_DATA) $(BIN)/pytest -q
 
 test-slow: venv

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ def alternative_configs(base: str, controller: str, steps: int | None) -> list[t
 
 def run_all(jobs: list[tuple[str, TrainConfig]], out: Path, minutes: float | None, parallel: int) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(max_workers=parallel) as pool:
+    with ProcessPoolExecutor(max_workers=parallel, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {name: pool.submit(run_one, config.to_yaml(), str(out / name), minutes * 60 if minutes else None)
                    for name, config in jobs}
         for name, future in futures.items():

@@ -9,6 +9,7 @@ gaps by name).
 from __future__ import annotations
 
 import json
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,8 @@ def evaluate_policy(policy: str, conditions: list[Condition], out: str | Path, *
         remote = ray.remote(_one_condition)
         results = ray.get([remote.remote(*a) for a in arguments])
     elif workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn, not fork: the parent has loaded the policy, and a forked torch deadlocks in the children.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = list(pool.map(_one_condition, *zip(*arguments, strict=True)))
     else:
         results = [_one_condition(*a) for a in arguments]

@@ -401,9 +401,10 @@ BasisOption = Annotated[Path | None, typer.Option(help="Right-leg SynergyBasis .
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML file with environment settings.")]
 OptionalControllerOption = Annotated[str | None, typer.Option(
     help="independent or synergy (default: the walker's own; independent for random/zero).")]
-PolicyOption = Annotated[str, typer.Option(
-    help="synergy-default, independent-default (shipped walkers), a walker or run directory, a model .zip, "
-         "random or zero.")]
+POLICY_HELP = ("synergy-default, independent-default (shipped walkers), a walker or run directory, a model .zip, "
+               "random or zero.")
+PolicyOption = Annotated[str, typer.Option(help=POLICY_HELP)]
+PolicyArgument = Annotated[str, typer.Argument(help=POLICY_HELP)]
 
 
 def _walk_config(config: Path | None):
@@ -547,8 +548,7 @@ def walker_export(run: Annotated[Path, typer.Argument(help="Training run directo
 
 
 @walker_app.command("info")
-def walker_info(policy: Annotated[str, typer.Argument(help="synergy-default, independent-default, a walker or run "
-                                                            "directory, or a model .zip.")],
+def walker_info(policy: PolicyArgument,
                 as_json: JsonFlag = False) -> None:
     """Controller, training provenance and environment settings of a walker."""
     from synergait.train.walker import Walker
@@ -622,8 +622,7 @@ def _optional_reference(reference: str, source: Path | None, consequence: str):
 
 @app.command("evaluate")
 def evaluate_command(
-    policy: Annotated[str, typer.Argument(help="synergy-default, independent-default, a walker or run directory, "
-                                               "a model .zip, random or zero.")],
+    policy: PolicyArgument,
     out: Annotated[Path, typer.Option(help="Evaluation directory.")],
     controller: OptionalControllerOption = None, basis: BasisOption = None,
     conditions: Annotated[str, typer.Option(help="paper, quick, or a CSV with speed_m_s,slope_deg.")] = "quick",
@@ -669,8 +668,7 @@ def report_command(
 
 @app.command("render")
 def render_command(
-    policy: Annotated[str, typer.Argument(help="synergy-default, independent-default, a walker or run directory, "
-                                               "a model .zip, random or zero.")],
+    policy: PolicyArgument,
     out: Annotated[Path, typer.Option(help="Video file (.mp4 or .gif).")] = Path("walk.mp4"),
     controller: OptionalControllerOption = None, basis: BasisOption = None,
     compare: Annotated[str | None, typer.Option(help="Second policy, rendered side by side.")] = None,

@@ -61,6 +61,13 @@ class SynergyBasis:
         return cls(weights / weights.max(axis=1, keepdims=True), tuple(muscles),
                    provenance={"kind": "random", "seed": str(seed)})
 
+    def activations_for(self, excitations: np.ndarray) -> np.ndarray:
+        """Synergy activations W, shape ``(T, k)``, that best reconstruct ``excitations`` (``(T, m)``, columns in
+        :attr:`muscles` order) as ``W @ weights``: non-negative least squares per row."""
+        from scipy.optimize import nnls
+
+        return np.array([nnls(self.weights.T, row)[0] for row in np.atleast_2d(excitations)])
+
     def merged(self, i: int, j: int) -> SynergyBasis:
         """Synergies ``i`` and ``j`` merged into one module (their weights summed, rescaled to a peak of 1): a
         model of impaired motor control with fewer independent modules."""

@@ -96,10 +96,7 @@ class SynergyExtractor:
 
     def transform(self, table: ActivationTable) -> np.ndarray:
         """Synergy activations W (T x k) of new data under the fitted H (non-negative least squares)."""
-        from scipy.optimize import nnls
-
-        data = table.select(tuple(self.muscles))
-        return np.array([nnls(self.components_.T, row)[0] for row in data])
+        return self.basis_.activations_for(table.select(tuple(self.muscles)))
 
     @property
     def reachable(self) -> np.ndarray:

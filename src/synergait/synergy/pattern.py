@@ -14,7 +14,6 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import nnls
 
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path
@@ -83,7 +82,7 @@ class GaitPattern:
         if missing:
             raise ParameterError("basis", f"muscles not in the gait pattern: {', '.join(missing[:5])}")
         columns = [self.muscles.index(m) for m in basis.muscles]
-        return np.array([nnls(basis.weights.T, row)[0] for row in self.activations[:, columns]])
+        return basis.activations_for(self.activations[:, columns])
 
     def save(self, path: str | Path) -> None:
         meta = {"muscles": self.muscles, "stride_s": self.stride_s, "provenance": self.provenance}

@@ -10,6 +10,7 @@ repeated, so a budget can be spread over sessions (``--minutes`` caps each run's
     python experiments/walking_recipe.py alternatives --out runs/ablation --base reward_norm --steps 153600 \
         --minutes 8
     python experiments/walking_recipe.py seeds --out runs/recipe --minutes 25 --seeds 3
+    python experiments/walking_recipe.py seeds --out runs/assist --variant assist --minutes 120 --steps 10000000
     python experiments/walking_recipe.py summary --out runs/ablation
 
 ``summary`` (also printed after each stage) writes ``summary.csv``, ``summary.md`` and ``episode_length.png`` in
@@ -54,6 +55,8 @@ ALTERNATIVES: list[tuple[str, str, dict[str, Any]]] = [
      {"algo": "sac", "net_arch": [256, 256], "n_envs": 1, "buffer_size": 300_000, "learning_starts": 5000}),
     ("envs8", "8 environments instead of 2 (n_steps 256: same rollout size)", {"n_envs": 8, "n_steps": 256}),
     ("no_obs_norm", "without observation normalisation", {"normalize_observations": False}),
+    ("assist", "+ balance assistance at the pelvis, fading out as episodes reach 400 steps",
+     {"env": {"assist": {"initial_level": 1.0}}}),
 ]
 
 
@@ -158,6 +161,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds: seeds 0..N-1 per controller")
     parser.add_argument("--only", default=None, help="ablation: comma-separated variant names to run")
     parser.add_argument("--base", default="reward_norm", help="alternatives: the ablation step they modify")
+    parser.add_argument("--variant", default=None, help="seeds: an alternative applied on top of the cpu preset")
     parser.add_argument("--horizon", type=int, default=None, help="summary: compare runs at this many steps")
     args = parser.parse_args()
     descriptions = {name: text for name, text, _ in ABLATION + ALTERNATIVES}
@@ -172,8 +176,11 @@ def main() -> None:
         run_all(jobs, args.out, args.minutes, args.parallel)
         plot_lengths(args.out, [name for name, _ in jobs])
     elif args.stage == "seeds":
-        jobs = [(f"{controller}_seed{seed}", TrainConfig.preset("cpu", controller=controller, seed=seed,
-                                                                total_steps=args.steps))
+        changes = {name: change for name, _, change in ALTERNATIVES}.get(args.variant, {})
+        if args.variant and not changes:
+            raise SystemExit(f"unknown alternative '{args.variant}'")
+        jobs = [(f"{controller}_seed{seed}", TrainConfig.model_validate(merge(TrainConfig.preset(
+                    "cpu", controller=controller, seed=seed, total_steps=args.steps).model_dump(mode="json"), changes)))
                 for seed in range(args.seeds) for controller in ("synergy", "independent")]
         run_all(jobs, args.out, args.minutes, args.parallel)
         plot_learning_curves(args.out, ["synergy", "independent"], args.out / "learning_curves.png")

@@ -80,12 +80,13 @@ def test_kill_and_resume_continue_the_same_run(tmp_path: Path) -> None:
 
 
 def test_curriculum_position_is_restored_through_the_wrappers() -> None:
-    from synergait.train.trainer import make_vec_env, restore_curriculum
+    from synergait.train.trainer import curriculum_state, make_vec_env, restore_curriculum
 
     envs = make_vec_env(TrainConfig.preset("cpu", n_envs=2, controller="synergy"))
-    restore_curriculum(envs, [7, 12])
-    assert envs.get_attr("episode_index") == [7, 12]
+    restore_curriculum(envs, {"episode_index": [7.0, 12.0], "assist_level": [0.4, 0.3]})
+    assert curriculum_state(envs) == {"episode_index": [7, 12], "assist_level": [0.4, 0.3]}
     assert [e.unwrapped.episode_index for e in envs.venv.envs] == [7, 12]  # the WalkEnv itself, not a wrapper
+    assert [e.unwrapped.assist.level for e in envs.venv.envs] == [0.4, 0.3]
     envs.close()
 
 

@@ -71,6 +71,26 @@ class ActionConfig(BaseModel):
         return self
 
 
+class AssistConfig(BaseModel):
+    """Balance assistance that fades out during training (a CPU-training lever, not in the paper; off with
+    ``initial_level`` 0). Gains are at full strength (level 1); see :mod:`synergait.env.assist`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    initial_level: float = Field(0.0, ge=0, le=1)
+    tilt_stiffness_nm_per_rad: float = Field(1000.0, ge=0)
+    tilt_damping_nms_per_rad: float = Field(100.0, ge=0)
+    height_stiffness_n_per_m: float = Field(8000.0, ge=0)
+    height_damping_ns_per_m: float = Field(800.0, ge=0)
+    lateral_damping_ns_per_m: float = Field(200.0, ge=0)
+    forward_gain_ns_per_m: float = Field(100.0, ge=0)
+    #: Curriculum: the level drops by ``decrement`` once an env's last ``window`` episodes average at least
+    #: ``advance_mean_steps`` control steps.
+    advance_mean_steps: float = Field(400.0, gt=0)
+    window: int = Field(10, gt=0)
+    decrement: float = Field(0.1, gt=0, le=1)
+
+
 class WalkConfig(BaseModel):
     """The predictive walking environment."""
 
@@ -105,6 +125,7 @@ class WalkConfig(BaseModel):
     heel_strike_threshold_n: float = 15.0
     reward: RewardConfig = RewardConfig()
     action: ActionConfig = ActionConfig()
+    assist: AssistConfig = AssistConfig()
 
     @property
     def substeps(self) -> int:
@@ -113,6 +134,12 @@ class WalkConfig(BaseModel):
         if abs(ratio - round(ratio)) > 1e-9:
             raise ValueError(f"control period 1/{self.control_hz} s is not a multiple of timestep {self.timestep_s} s")
         return round(ratio)
+
+    def final_task(self) -> WalkConfig:
+        """This configuration without the training-only help (speed ramp, balance assistance): the task that
+        evaluations, walking tests and trained walkers face."""
+        return self.model_copy(update={"speed_ramp_episodes": 0,
+                                       "assist": self.assist.model_copy(update={"initial_level": 0.0})})
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> WalkConfig:

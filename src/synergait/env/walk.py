@@ -30,6 +30,7 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
+from synergait.env.assist import PelvisAssist
 from synergait.env.config import WalkConfig
 from synergait.env.reward import walk_reward
 from synergait.model.body import Musculoskeleton
@@ -76,6 +77,16 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self._muscle_buffer = np.empty((5, self.n_muscles))
         root_qpos = self.observation_labels.index(f"qpos:{self.body.info.free_joint}:x")
         self._root_translation = slice(root_qpos, root_qpos + 3)
+        self.assist = PelvisAssist(self.body, self.config.assist)
+
+    @property
+    def assist_level(self) -> float:
+        """Strength of the balance assistance in [0, 1] (0: none; see :mod:`synergait.env.assist`)."""
+        return self.assist.level
+
+    @assist_level.setter
+    def assist_level(self, level: float) -> None:
+        self.assist.level = float(level)
 
     # --- observation layout and mirroring ----------------------------------------------------------------------
     def _observation_layout(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -167,6 +178,7 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         pose = (self.pose_library[int(self.np_random.integers(len(self.pose_library)))]
                 if self.config.init_pose == "gait_cycle" else self.pose)
         self.body.set_pose(self._perturbed_pose(pose))
+        self.assist.start_episode(self._steps if self.episode_index > 0 else None)
         self._steps = 0
         self._loaded = self.body.foot_forces()[:, 2] > config.heel_strike_threshold_n
         observation = self._observation()
@@ -185,7 +197,12 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         body, data, config = self.body, self.body.data, self.config
         data.ctrl[:] = np.clip(action, 0.0, 1.0)
-        mujoco.mj_step(body.model, data, nstep=self.substeps)
+        if self.assist.level > 0:
+            for _ in range(self.substeps):
+                self.assist.apply(self.target_speed)
+                mujoco.mj_step(body.model, data)
+        else:
+            mujoco.mj_step(body.model, data, nstep=self.substeps)
         self._steps += 1
         unstable = self._instability()
         if unstable:
@@ -208,6 +225,7 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self._last_obs = observation
         truncated = termination is None and self._steps >= config.episode_steps
         info = {**terms.as_dict(), "target_speed": self.target_speed, "heel_strike": heel_strike,
+                "assist_level": self.assist.level,
                 "terrain": self.terrain.label, "forward_position_m": float(body.com_position() @ FORWARD)}
         if termination:
             info["termination"] = termination

@@ -45,8 +45,7 @@ EVAL_FIELDS = ["step", "mean_return", "std_return", "mean_length", "wall_s"]
 
 
 def _make_env(config: TrainConfig, evaluation: bool = False):
-    # Evaluation always asks for the final task: no balance-first speed ramp.
-    env_config = config.env.model_copy(update={"speed_ramp_episodes": 0}) if evaluation else config.env
+    env_config = config.env.final_task() if evaluation else config.env
 
     def factory():
         return Monitor(make_walk_env(config.controller, basis=config.basis, mirroring=config.mirroring,
@@ -196,9 +195,8 @@ class RunCallback(BaseCallback):
         if self.config.save_replay_buffer and hasattr(self.model, "save_replay_buffer"):
             self.model.save_replay_buffer(staging / "replay_buffer.pkl")
         wall, cpu = self._elapsed()
-        episode_index = self.training_env.get_attr("episode_index") if hasattr(self.training_env, "get_attr") else []
         state = {**self.state, "num_timesteps": step, "wall_s": wall, "cpu_s": cpu, "cpu_hours": cpu / 3600,
-                 "episode_index": [int(i) for i in episode_index]}
+                 **curriculum_state(self.training_env)}
         (staging / "state.json").write_text(json.dumps(state, indent=1))
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
@@ -214,10 +212,21 @@ class RunCallback(BaseCallback):
              "best_step": self.state.get("best_step")}, indent=1))
 
 
-def restore_curriculum(envs: VecEnv, episode_index: list[int]) -> None:
-    """Put each environment's curriculum position back (set on the WalkEnv under Monitor and wrappers)."""
-    for index, episode in enumerate(episode_index):
-        envs.env_method("set_wrapper_attr", "episode_index", episode, indices=[index])
+#: Per-environment training progress kept in checkpoints: curriculum position and balance-assistance level.
+CURRICULUM_ATTRIBUTES = ("episode_index", "assist_level")
+
+
+def curriculum_state(envs: VecEnv) -> dict[str, list[float]]:
+    """Each environment's curriculum position and assistance level (read through Monitor and wrappers)."""
+    return {name: [float(v) for v in envs.get_attr(name)] for name in CURRICULUM_ATTRIBUTES}
+
+
+def restore_curriculum(envs: VecEnv, state: dict[str, Any]) -> None:
+    """Put each environment's curriculum position and assistance level back from a checkpoint's ``state``."""
+    for name in CURRICULUM_ATTRIBUTES:
+        for index, value in enumerate(state.get(name, [])):
+            envs.env_method("set_wrapper_attr", name, int(value) if name == "episode_index" else value,
+                            indices=[index])
 
 
 def _latest(run: Path) -> Path | None:
@@ -263,7 +272,8 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
                                              tensorboard_log=str(run / "tensorboard"))
         if (latest / "replay_buffer.pkl").exists() and hasattr(model, "load_replay_buffer"):
             model.load_replay_buffer(latest / "replay_buffer.pkl")
-        restore_curriculum(envs, state.get("episode_index", []))
+        envs.reset()  # consumes the seeds (a seeded reset restarts the curriculum), so restore after it
+        restore_curriculum(envs, state)
         for log in ("episodes.csv", "eval.csv"):
             if (run / log).exists():
                 _CsvLog(run / log, EPISODE_FIELDS if log == "episodes.csv" else EVAL_FIELDS).truncate_after(

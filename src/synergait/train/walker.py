@@ -62,14 +62,14 @@ class Walker:
     def make_env(self, *, speed_m_s: float | None = None, slope_deg: float | None = None,
                  episode_steps: int | None = None) -> gym.Env:
         """The walker's environment; ``speed_m_s`` / ``slope_deg`` fix the condition (evaluation mode)."""
-        changes: dict[str, Any] = {"speed_ramp_episodes": 0}  # a trained walker faces the final task
+        changes: dict[str, Any] = {}
         if speed_m_s is not None or slope_deg is not None:
             changes.update(fixed_speed_m_s=speed_m_s if speed_m_s is not None else 1.2,
                            fixed_slope_deg=slope_deg if slope_deg is not None else 0.0)
         if episode_steps is not None:
             changes["episode_steps"] = episode_steps
         return make_walk_env(self.controller, basis=self.basis, mirroring=self.mirroring,  # type: ignore[arg-type]
-                             config=self.env_config.model_copy(update=changes))
+                             config=self.env_config.final_task().model_copy(update=changes))
 
     @classmethod
     def load(cls, source: str | Path, *, controller: str | None = None, basis: str | None = None,

@@ -24,3 +24,6 @@ def test_sweep_survives_a_failed_run(tmp_path: Path) -> None:
     steps, mean, sd, n = learning_curves(tmp_path / "sweep", "independent")
     assert n == 2 and len(steps) == len(mean) == len(sd) == 100
     assert (sd >= 0).all()
+    steps, mean, _, n = learning_curves(tmp_path / "sweep", "independent", log="eval", column="mean_length",
+                                        grid_points=4, window=1)
+    assert n == 2 and len(steps) == 4 and (mean >= 1).all()  # deterministic episodes last at least one step

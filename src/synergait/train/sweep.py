@@ -63,15 +63,16 @@ def run_sweep(base: TrainConfig, out: str | Path, *, seeds: list[int], controlle
 
 
 def learning_curves(out: Path, controller: str, *, grid_points: int = 100, window: int = 10,
-                    column: str = "return") -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Mean and SD over seeds of the episode ``column`` (``return`` or ``length``, control steps) of the runs
-    ``out/<controller>_seed*``: each run's episodes are averaged in ``grid_points`` bins of environment steps,
-    smoothed by a ``window``-point moving average (the paper's 10-point average), and combined on the common step
-    grid. Returns (steps, mean, SD, n_runs)."""
-    runs = sorted(p for p in out.glob(f"{controller}_seed*") if (p / "episodes.csv").exists())
+                    column: str = "return", log: str = "episodes") -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Mean and SD over seeds of ``column`` in each run's ``log`` of the runs ``out/<controller>_seed*``: the
+    training episodes (``episodes.csv``: ``return`` or ``length``, control steps) or the periodic deterministic
+    evaluations on the final task (``eval.csv``: ``mean_return``, ``mean_length``). Each run's rows are averaged in
+    ``grid_points`` bins of environment steps, smoothed by a ``window``-point moving average (the paper's 10-point
+    average), and combined on the common step grid. Returns (steps, mean, SD, n_runs)."""
+    runs = sorted(p for p in out.glob(f"{controller}_seed*") if (p / f"{log}.csv").exists())
     curves, horizon = [], None
     for run in runs:
-        episodes = pd.read_csv(run / "episodes.csv")
+        episodes = pd.read_csv(run / f"{log}.csv")
         if episodes.empty:
             continue
         horizon = episodes["step"].max() if horizon is None else min(horizon, episodes["step"].max())
@@ -90,25 +91,29 @@ def learning_curves(out: Path, controller: str, *, grid_points: int = 100, windo
 
 
 def plot_learning_curves(out: Path, controllers: list[str], path: Path) -> Path:
-    """The paper's Figure 1 (mean episode return +/- SD over seeds per controller), beside the episode length."""
+    """The paper's Figure 1 (mean episode return +/- SD over seeds per controller), beside the training episode
+    length and the length of the periodic deterministic evaluations on the final task (no training help)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     colours = {"synergy": "tab:blue", "independent": "tab:orange"}
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
-    for ax, column, label in zip(axes, ("return", "length"), ("episode return", "episode length (control steps)"),
-                                 strict=True):
+    panels = [("episodes", "return", "training episode return", 100, 10),
+              ("episodes", "length", "training episode length (control steps)", 100, 10),
+              ("eval", "mean_length", "evaluation episode length (deterministic,\nfinal task; control steps)", 25, 1)]
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.2))
+    for ax, (log, column, label, grid_points, window) in zip(axes, panels, strict=True):
         for controller in controllers:
-            steps, mean, sd, n = learning_curves(out, controller, column=column)
+            steps, mean, sd, n = learning_curves(out, controller, column=column, log=log, grid_points=grid_points,
+                                                 window=window)
             if n == 0:
                 continue
             colour = colours.get(controller)
             ax.plot(steps, mean, color=colour, label=f"{controller} (n = {n} seeds)")
             ax.fill_between(steps, mean - sd, mean + sd, color=colour, alpha=0.25)
         ax.set_xlabel("environment steps")
-        ax.set_ylabel(f"{label} (10-point moving average)")
+        ax.set_ylabel(f"{label}" + (f" ({window}-point moving average)" if window > 1 else ""))
         ax.legend()
     fig.suptitle("Learning curves: mean ± SD over seeds")
     fig.tight_layout()

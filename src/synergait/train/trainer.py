@@ -173,6 +173,7 @@ class RunCallback(BaseCallback):
                            "mean_length": float(np.mean(lengths)), "wall_s": round(wall, 3)})
         self.logger.record("eval/mean_return", mean)
         self.logger.record("eval/mean_length", float(np.mean(lengths)))
+        self.logger.record("curriculum/assist_level", float(np.mean(self.training_env.get_attr("assist_level"))))
         if self.state.get("best_mean_return") is None or mean > self.state["best_mean_return"]:
             self.state["best_mean_return"], self.state["best_step"] = mean, self.num_timesteps
             with atomic_path(self.run / "best_model.zip") as tmp:
@@ -209,7 +210,7 @@ class RunCallback(BaseCallback):
         atomic_write_text(self.run / "run.json", json.dumps(
             {"num_timesteps": step, "total_steps": self.config.total_steps, "cpu_hours": cpu / 3600,
              "wall_hours": wall / 3600, "best_mean_return": self.state.get("best_mean_return"),
-             "best_step": self.state.get("best_step")}, indent=1))
+             "best_step": self.state.get("best_step"), "assist_level": state["assist_level"]}, indent=1))
 
 
 #: Per-environment training progress kept in checkpoints: curriculum position and balance-assistance level.

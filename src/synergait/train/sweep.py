@@ -97,6 +97,7 @@ def plot_learning_curves(out: Path, controllers: list[str], path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import EngFormatter
 
     colours = {"synergy": "tab:blue", "independent": "tab:orange"}
     panels = [("episodes", "return", "training episode return", 100, 10),
@@ -113,9 +114,10 @@ def plot_learning_curves(out: Path, controllers: list[str], path: Path) -> Path:
             ax.plot(steps, mean, color=colour, label=f"{controller} (n = {n} seeds)")
             ax.fill_between(steps, mean - sd, mean + sd, color=colour, alpha=0.25)
         ax.set_xlabel("environment steps")
-        ax.set_ylabel(f"{label}" + (f" ({window}-point moving average)" if window > 1 else ""))
+        ax.set_ylabel(label)
+        ax.xaxis.set_major_formatter(EngFormatter())
         ax.legend()
-    fig.suptitle("Learning curves: mean ± SD over seeds")
+    fig.suptitle("Learning curves: mean ± SD over seeds (training panels: 10-point moving average)")
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120)

@@ -16,6 +16,8 @@
   physics also ends the episode, with ``info["termination"]`` saying why; the env never raises for it.
 * Each reset takes the next target speed of the deterministic curriculum and a terrain from the pool (index
   drawn from the env's seeded generator), or the fixed condition in evaluation mode.
+* Optional balance assistance (a training lever, off by default): a fading spring-damper on the pelvis, see
+  :mod:`synergait.env.assist`; ``info["assist_level"]`` gives its strength.
 * ``info`` holds every reward term, the target speed, the terrain label, and ``heel_strike`` ("right", "left"
   or None) detected from the feet's vertical GRF crossing ``heel_strike_threshold_n`` upwards.
 """

@@ -7,7 +7,7 @@ repeated, so a budget can be spread over sessions (``--minutes`` caps each run's
 ``--steps`` is the run's total, so a larger value extends finished runs).
 
     python experiments/walking_recipe.py ablation --out runs/ablation --steps 153600 --controller synergy
-    python experiments/walking_recipe.py alternatives --out runs/ablation --base reward_norm --steps 153600 \
+    python experiments/walking_recipe.py alternatives --out runs/alt --base reward_norm --steps 153600 \
         --minutes 8
     python experiments/walking_recipe.py seeds --out runs/recipe --minutes 25 --seeds 3
     python experiments/walking_recipe.py seeds --out runs/assist --variant assist --minutes 120 --steps 10000000
@@ -55,6 +55,8 @@ ALTERNATIVES: list[tuple[str, str, dict[str, Any]]] = [
      {"algo": "sac", "net_arch": [256, 256], "n_envs": 1, "buffer_size": 300_000, "learning_starts": 5000}),
     ("envs8", "8 environments instead of 2 (n_steps 256: same rollout size)", {"n_envs": 8, "n_steps": 256}),
     ("no_obs_norm", "without observation normalisation", {"normalize_observations": False}),
+    ("residual_1.0", "residual range 1.0 instead of 0.5", {"env": {"action": {"residual_scale": 1.0}}}),
+    ("residual_0.25", "residual range 0.25 instead of 0.5", {"env": {"action": {"residual_scale": 0.25}}}),
     ("assist", "+ balance assistance at the pelvis, fading out as episodes reach 400 steps",
      {"env": {"assist": {"initial_level": 1.0}}}),
 ]

@@ -11,6 +11,7 @@ repeated, so a budget can be spread over sessions (``--minutes`` caps each run's
         --minutes 8
     python experiments/walking_recipe.py seeds --out runs/recipe --minutes 25 --seeds 3
     python experiments/walking_recipe.py seeds --out runs/assist --variant assist --minutes 120 --steps 10000000
+    python experiments/walking_recipe.py seeds --out runs/phase --variant residual_1.0,phase_obs --seeds 4
     python experiments/walking_recipe.py summary --out runs/ablation
 
 ``summary`` (also printed after each stage) writes ``summary.csv``, ``summary.md`` and ``episode_length.png`` in
@@ -57,6 +58,7 @@ ALTERNATIVES: list[tuple[str, str, dict[str, Any]]] = [
     ("no_obs_norm", "without observation normalisation", {"normalize_observations": False}),
     ("residual_1.0", "residual range 1.0 instead of 0.5", {"env": {"action": {"residual_scale": 1.0}}}),
     ("residual_0.25", "residual range 0.25 instead of 0.5", {"env": {"action": {"residual_scale": 0.25}}}),
+    ("phase_obs", "+ each leg's feed-forward phase as an observation", {"env": {"action": {"observe_phase": True}}}),
     ("assist", "+ balance assistance at the pelvis, fading out as episodes reach 400 steps",
      {"env": {"assist": {"initial_level": 1.0}}}),
 ]
@@ -163,7 +165,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds: seeds 0..N-1 per controller")
     parser.add_argument("--only", default=None, help="ablation: comma-separated variant names to run")
     parser.add_argument("--base", default="reward_norm", help="alternatives: the ablation step they modify")
-    parser.add_argument("--variant", default=None, help="seeds: an alternative applied on top of the cpu preset")
+    parser.add_argument("--variant", default=None,
+                        help="seeds: alternatives (comma-separated) applied on top of the cpu preset")
     parser.add_argument("--horizon", type=int, default=None, help="summary: compare runs at this many steps")
     args = parser.parse_args()
     descriptions = {name: text for name, text, _ in ABLATION + ALTERNATIVES}
@@ -178,9 +181,12 @@ def main() -> None:
         run_all(jobs, args.out, args.minutes, args.parallel)
         plot_lengths(args.out, [name for name, _ in jobs])
     elif args.stage == "seeds":
-        changes = {name: change for name, _, change in ALTERNATIVES}.get(args.variant, {})
-        if args.variant and not changes:
-            raise SystemExit(f"unknown alternative '{args.variant}'")
+        known = {name: change for name, _, change in ALTERNATIVES}
+        changes: dict[str, Any] = {}
+        for variant in args.variant.split(",") if args.variant else []:
+            if variant not in known:
+                raise SystemExit(f"unknown alternative '{variant}' (known: {', '.join(known)})")
+            changes = merge(changes, known[variant])
         jobs = [(f"{controller}_seed{seed}", TrainConfig.model_validate(merge(TrainConfig.preset(
                     "cpu", controller=controller, seed=seed, total_steps=args.steps).model_dump(mode="json"), changes)))
                 for seed in range(args.seeds) for controller in ("synergy", "independent")]

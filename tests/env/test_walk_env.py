@@ -240,3 +240,30 @@ def test_residual_action_zero_is_the_baseline_and_follows_each_legs_phase() -> N
     assert synergy.action_space.shape == (26,) and synergy.action_space.low.min() == -1.0
     with pytest.raises(ValueError, match="set residual: true"):
         ActionConfig(feed_forward=True)
+
+
+def test_phase_observation_shows_the_feed_forward_clock_in_the_policys_frame() -> None:
+    from synergait.env.config import ActionConfig
+
+    action = ActionConfig(residual=True, feed_forward=True, observe_phase=True)
+    env = make_walk_env("synergy", config=WalkConfig(init_pose="gait_cycle", action=action))
+    walk = env.unwrapped
+    assert env.observation_space.shape == (len(walk.observation_labels) + 2,)
+    assert env.get_wrapper_attr("observation_labels")[-2:] == ["phase:right", "phase:left"]
+    check_env(env, skip_render_check=True)
+    seen_mirrored = False
+    for seed in range(6):
+        observation, _ = env.reset(seed=seed)
+        for _ in range(30):
+            phase = env.get_wrapper_attr("phase_percent") / 100.0
+            # In the mirrored frame the leading (left) leg's phase comes first, like its joints.
+            np.testing.assert_allclose(observation[-2:], phase[::-1] if env.mirrored else phase, atol=1e-6)
+            assert observation[:-2] == pytest.approx(
+                walk.mirror_observation(walk._last_obs) if env.mirrored else walk._last_obs)
+            seen_mirrored |= env.mirrored
+            observation, _, terminated, truncated, _ = env.step(np.zeros(env.action_space.shape))
+            if terminated or truncated:
+                break
+    assert seen_mirrored
+    with pytest.raises(ValueError, match="set feed_forward: true"):
+        ActionConfig(residual=True, observe_phase=True)

@@ -63,11 +63,15 @@ class ActionConfig(BaseModel):
     feed_forward: bool = False
     #: GaitPattern .npz for the feed-forward (None: the shipped Rajagopal 2016 pattern).
     pattern: str | None = None
+    #: Show the policy each leg's feed-forward phase (two observations appended, fractions of the cycle).
+    observe_phase: bool = False
 
     @model_validator(mode="after")
     def _feed_forward_is_a_baseline(self) -> ActionConfig:
         if self.feed_forward and not self.residual:
             raise ValueError("feed_forward is the baseline of a residual action: set residual: true as well")
+        if self.observe_phase and not self.feed_forward:
+            raise ValueError("observe_phase shows the feed-forward's clock: set feed_forward: true as well")
         return self
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from synergait.env.config import ActionConfig, WalkConfig
 from synergait.env.walk import WalkEnv
-from synergait.env.wrappers import PhaseMirroring, ResidualAction, SynergyAction
+from synergait.env.wrappers import PhaseMirroring, PhaseObservation, ResidualAction, SynergyAction
 from synergait.errors import ParameterError
 from synergait.model.catalog import mirror_name
 from synergait.synergy.basis import SynergyBasis, default_basis
@@ -50,6 +50,8 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
         env = SynergyAction(env, basis, left)
     if config.action.residual:
         env = _residual(env, walk, config.action)
+        if config.action.observe_phase:
+            env = PhaseObservation(env)
     if mirroring if mirroring is not None else controller == "synergy":
         env = PhaseMirroring(env)
     return env

@@ -4,6 +4,8 @@
   excitations are ``clip(w @ H, 0, 1)``. Action layout: ``[w_right (k_r), w_left (k_l), trunk (n_trunk)]``.
 * :class:`ResidualAction`: the action is an offset in [-1, 1] from a baseline command (constant, or a leg's
   human gait pattern at its gait-cycle phase): a CPU-training lever, not in the paper.
+* :class:`PhaseObservation`: each leg's gait-cycle phase (the clock of the feed-forward) appended to the
+  observation: a CPU-training lever, not in the paper.
 * :class:`PhaseMirroring` (Abdolhosseini et al. 2019): at each heel strike the roles of the legs swap, so the
   policy always acts in a "leading leg = right" frame. While the left leg leads, observations are mirrored
   before the policy sees them and actions are mirrored before the body receives them.
@@ -125,6 +127,37 @@ class ResidualAction(gym.Wrapper):
         return observation, reward, terminated, truncated, info
 
 
+class PhaseObservation(gym.ObservationWrapper):
+    """Append each leg's gait-cycle phase (fraction of its cycle in [0, 1]: right, left) to the observation.
+
+    Sits on :class:`ResidualAction` with a feed-forward, whose clock it shows: without it the policy does not
+    know which part of the human pattern its baseline is playing. The phase is linear, not an angle, so that a
+    leg held at 100 % (its heel strike is late) differs from one that has just struck.
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        if not isinstance(env, ResidualAction) or env._patterns is None:
+            raise ValueError("PhaseObservation needs a ResidualAction with a feed-forward pattern beneath it")
+        self._residual = env
+        base = env.observation_space
+        self._n_base = base.shape[0]
+        self.observation_space = gym.spaces.Box(
+            np.append(base.low, [0.0, 0.0]).astype(np.float32), np.append(base.high, [1.0, 1.0]).astype(np.float32),
+            dtype=np.float32)
+        walk: WalkEnv = env.unwrapped  # type: ignore[assignment]
+        self.observation_labels = [*walk.observation_labels, "phase:right", "phase:left"]
+        self._mirror_base = walk.mirror_observation
+
+    def observation(self, observation: np.ndarray) -> np.ndarray:
+        return np.append(observation, self._residual.phase_percent / 100.0).astype(np.float32)
+
+    def mirror_observation(self, observation: np.ndarray) -> np.ndarray:
+        """The observation of the mirror-image state: the body's part mirrored, the legs' phases swapped."""
+        body = self._mirror_base(observation[..., :self._n_base])
+        return np.concatenate([body, observation[..., self._n_base:][..., ::-1]], axis=-1).astype(np.float32)
+
+
 class PhaseMirroring(gym.Wrapper):
     """Swap the legs' roles at every heel strike (observations and actions mirrored consistently).
 
@@ -134,7 +167,7 @@ class PhaseMirroring(gym.Wrapper):
 
     def __init__(self, env: gym.Env) -> None:
         super().__init__(env)
-        self._mirror_observation = env.unwrapped.mirror_observation  # type: ignore[attr-defined]
+        self._mirror_observation = env.get_wrapper_attr("mirror_observation")
         self._mirror_action = env.get_wrapper_attr("mirror_action")
         self.mirrored = False
 

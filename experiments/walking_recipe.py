@@ -58,6 +58,8 @@ ALTERNATIVES: list[tuple[str, str, dict[str, Any]]] = [
     ("no_obs_norm", "without observation normalisation", {"normalize_observations": False}),
     ("residual_1.0", "residual range 1.0 instead of 0.5", {"env": {"action": {"residual_scale": 1.0}}}),
     ("residual_0.25", "residual range 0.25 instead of 0.5", {"env": {"action": {"residual_scale": 0.25}}}),
+    ("lr_1e-4", "PPO learning rate 1e-4 instead of 3e-4 (smaller policy steps)", {"learning_rate": 1e-4}),
+    ("target_kl", "PPO epochs stopped once the approximate KL exceeds 0.03", {"target_kl": 0.02}),
     ("phase_obs", "+ each leg's feed-forward phase as an observation", {"env": {"action": {"observe_phase": True}}}),
     ("assist", "+ balance assistance at the pelvis, fading out as episodes reach 400 steps",
      {"env": {"assist": {"initial_level": 1.0}}}),

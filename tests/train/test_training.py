@@ -114,3 +114,16 @@ def test_a_time_limit_stops_with_a_checkpoint_and_resume_extends_the_budget(tmp_
     second = train(config, tmp_path / "run", resume=True, progress=False, total_steps=target)
     assert second["resumed_from"] == f"step_{first['num_timesteps']}" and second["num_timesteps"] == target
     assert TrainConfig.from_yaml(tmp_path / "run" / "config.yaml").total_steps == target
+
+
+def test_target_kl_stops_the_ppo_epochs_early() -> None:
+    from synergait.train.trainer import make_algorithm, make_vec_env
+
+    updates = {}
+    for target_kl in (None, 1e-9):
+        config = TrainConfig.preset("cpu", n_envs=1, n_steps=128, batch_size=64, n_epochs=4, target_kl=target_kl,
+                                    lr_schedule="constant", controller="independent")
+        model = make_algorithm(config, make_vec_env(config))
+        model.learn(128)
+        updates[target_kl] = model._n_updates
+    assert updates == {None: 4, 1e-9: 1}  # the first epoch's second minibatch already exceeds a tiny target

@@ -45,6 +45,9 @@ class TrainConfig(BaseModel):
     n_epochs: int = 5
     gae_lambda: float = 0.95
     clip_range: float = 0.2
+    #: Stop a PPO update's epochs once the approximate KL to the rollout policy exceeds 1.5 x this (SB3);
+    #: None: always run ``n_epochs``.
+    target_kl: float | None = Field(None, gt=0)
     ent_coef: float = 0.0
     #: Initial log standard deviation of PPO's Gaussian policy (SB3's default 0: std 1 over a [-1, 1] action).
     log_std_init: float = 0.0

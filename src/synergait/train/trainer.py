@@ -79,7 +79,8 @@ def make_algorithm(config: TrainConfig, envs: VecEnv, tensorboard_dir: Path | No
                    batch_size=config.batch_size, train_freq=config.train_freq, gradient_steps=config.gradient_steps,
                    policy_kwargs={"net_arch": {"pi": net, "qf": net}, "activation_fn": torch.nn.ReLU}, **common)
     return PPO("MlpPolicy", envs, n_steps=config.n_steps, batch_size=config.batch_size, n_epochs=config.n_epochs,
-               gae_lambda=config.gae_lambda, clip_range=config.clip_range, ent_coef=config.ent_coef,
+               gae_lambda=config.gae_lambda, clip_range=config.clip_range, target_kl=config.target_kl,
+               ent_coef=config.ent_coef,
                policy_kwargs={"net_arch": {"pi": net, "vf": net}, "activation_fn": torch.nn.ReLU,
                               "log_std_init": config.log_std_init}, **common)
 

@@ -13,6 +13,8 @@ repeated, so a budget can be spread over sessions (``--minutes`` caps each run's
     python experiments/walking_recipe.py seeds --out runs/assist --variant assist --minutes 120 --steps 10000000
     python experiments/walking_recipe.py seeds --out runs/phase --variant residual_1.0,phase_obs --seeds 4
     python experiments/walking_recipe.py summary --out runs/ablation
+    python experiments/walking_recipe.py compare --out docs/walking/phase.png --horizon 283000 \
+        --groups runs/recipe runs/residual1 runs/device/phase runs/device/res1_phase
 
 ``summary`` (also printed after each stage) writes ``summary.csv``, ``summary.md`` and ``episode_length.png`` in
 ``--out``: per run the environment steps and CPU-hours spent, the mean training-episode length over the last
@@ -33,7 +35,7 @@ import yaml
 
 from synergait.env import WalkConfig
 from synergait.train.config import TrainConfig
-from synergait.train.sweep import plot_learning_curves, run_one
+from synergait.train.sweep import learning_curves, plot_learning_curves, run_one
 
 #: Levers in the order they are added; each entry is merged into the configuration of the one before.
 ABLATION: list[tuple[str, str, dict[str, Any]]] = [
@@ -105,7 +107,8 @@ def run_all(jobs: list[tuple[str, TrainConfig]], out: Path, minutes: float | Non
                   f"{result.get('error', '')}", flush=True)
 
 
-def summarise(out: Path, descriptions: dict[str, str] | None = None, horizon: int | None = None) -> pd.DataFrame:
+def summary_table(out: Path, descriptions: dict[str, str] | None = None, horizon: int | None = None
+                  ) -> pd.DataFrame:
     """One row per run, measured at ``horizon`` environment steps (default: where the shortest run ends), so runs
     that went on longer are compared on the same budget."""
     runs = sorted(p for p in out.iterdir() if (p / "episodes.csv").exists())
@@ -126,7 +129,12 @@ def summarise(out: Path, descriptions: dict[str, str] | None = None, horizon: in
                      "train_return_last10pct": round(float(window["return"].mean()), 2),
                      "best_eval_len": None if best is None else round(float(best["mean_length"]), 1),
                      "best_eval_step": None if best is None else int(best["step"])})
-    table = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def summarise(out: Path, descriptions: dict[str, str] | None = None, horizon: int | None = None) -> pd.DataFrame:
+    """:func:`summary_table`, also written to ``out/summary.csv`` and ``out/summary.md``."""
+    table = summary_table(out, descriptions, horizon)
     table.to_csv(out / "summary.csv", index=False)
     lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
@@ -156,10 +164,40 @@ def plot_lengths(out: Path, names: list[str]) -> Path:
     return out / "episode_length.png"
 
 
+def compare(groups: list[Path], horizon: int, figure: Path) -> pd.DataFrame:
+    """Seed groups (directories of ``<controller>_seed<N>`` runs) side by side: training-episode length over steps
+    (mean ± SD over seeds) per controller, and a table at ``horizon`` steps (mean ± SD over seeds)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    for ax, controller in zip(axes, ("synergy", "independent"), strict=True):
+        for group in groups:
+            steps, mean, sd, n = learning_curves(group, controller, column="length")
+            if n:
+                line = ax.plot(steps, mean, label=f"{group.name} (n={n})")[0]
+                ax.fill_between(steps, mean - sd, mean + sd, color=line.get_color(), alpha=0.15)
+        ax.axvline(horizon, color="grey", lw=0.8, ls=":")
+        ax.set_title(f"{controller} controller")
+        ax.set_xlabel("environment steps")
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("training episode length (control steps of 25 ms)")
+    fig.tight_layout()
+    figure.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(figure, dpi=120)
+    plt.close(fig)
+    table = pd.concat([summary_table(group, horizon=horizon).assign(group=group.name) for group in groups])
+    metrics = ["train_len_last10pct", "best_eval_len"]
+    return table.groupby(["controller", "group"])[metrics].agg(["mean", "std", "count"]).round(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stage", choices=["ablation", "alternatives", "seeds", "summary"])
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("stage", choices=["ablation", "alternatives", "seeds", "summary", "compare"])
+    parser.add_argument("--out", type=Path, required=True, help="compare: the figure to write")
+    parser.add_argument("--groups", type=Path, nargs="+", help="compare: seed groups (directories of runs)")
     parser.add_argument("--minutes", type=float, default=None, help="wall-clock minutes per run and invocation")
     parser.add_argument("--steps", type=int, default=None, help="environment steps per run (default: the preset's)")
     parser.add_argument("--parallel", type=int, default=2)
@@ -172,6 +210,11 @@ def main() -> None:
     parser.add_argument("--horizon", type=int, default=None, help="summary: compare runs at this many steps")
     args = parser.parse_args()
     descriptions = {name: text for name, text, _ in ABLATION + ALTERNATIVES}
+    if args.stage == "compare":
+        if not args.groups or not args.horizon:
+            raise SystemExit("compare needs --groups DIR [DIR ...] and --horizon STEPS")
+        print(compare(args.groups, args.horizon, args.out).to_string())
+        return
     if args.stage == "ablation":
         jobs = [(name, config) for name, _, config in ablation_configs(args.controller, 0, args.steps)
                 if args.only is None or name in args.only.split(",")]

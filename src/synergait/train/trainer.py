@@ -243,7 +243,8 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
     """Train (or resume) the run in directory ``run``; returns a summary (steps, CPU hours, best return).
 
     Args:
-        config: the run's configuration (ignored on resume: the run's own ``config.yaml`` is read back).
+        config: the run's configuration (ignored on resume: the run's own ``config.yaml`` is read back; of its PPO
+            settings, ``target_kl`` may be changed there between resumes).
         resume: continue from the run's latest checkpoint.
         time_limit_s: stop (with a checkpoint) after this much wall time; resume later to go on.
         total_steps: on resume, a new step budget for the run (e.g. to extend it), recorded in ``config.yaml``.
@@ -272,6 +273,8 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
             envs = VecNormalize.load(str(latest / "vecnormalize.pkl"), envs.venv)
         model = ALGORITHMS[config.algo].load(latest / "model.zip", env=envs, device=config.device,
                                              tensorboard_log=str(run / "tensorboard"))
+        if isinstance(model, PPO):
+            model.target_kl = config.target_kl  # may be set in config.yaml between resumes (a fine-tune)
         if (latest / "replay_buffer.pkl").exists() and hasattr(model, "load_replay_buffer"):
             model.load_replay_buffer(latest / "replay_buffer.pkl")
         envs.reset()  # consumes the seeds (a seeded reset restarts the curriculum), so restore after it

@@ -141,7 +141,8 @@ def test_blow_up_ends_the_episode_without_exception(env: WalkEnv) -> None:
 
 
 def test_phase_mirroring_follows_heel_strikes() -> None:
-    env = make_walk_env("independent", mirroring=True)
+    # Every new contact counts here: a random-action walker never lands a foot ahead of the other one.
+    env = make_walk_env("independent", mirroring=True, config=WalkConfig(heel_strike_foot_ahead=False))
     assert isinstance(env, PhaseMirroring)
     env.reset(seed=0)
     walk: WalkEnv = env.unwrapped
@@ -267,3 +268,33 @@ def test_phase_observation_shows_the_feed_forward_clock_in_the_policys_frame() -
     assert seen_mirrored
     with pytest.raises(ValueError, match="set feed_forward: true"):
         ActionConfig(residual=True, observe_phase=True)
+
+
+def test_a_trailing_foot_touching_down_is_not_a_heel_strike() -> None:
+    """The shipped synergy walker scuffs its trailing foot at toe-off; that contact must not restart the leg's
+    feed-forward or flip the mirroring frame (it did before ``heel_strike_foot_ahead``)."""
+    from dataclasses import replace
+
+    from synergait.model.catalog import FORWARD
+    from synergait.train.walker import Walker
+
+    shipped = Walker.load("synergy-default")
+    behind, strikes = {}, {}
+    for foot_ahead in (False, True):
+        walker = replace(shipped, env_config=shipped.env_config.model_copy(
+            update={"heel_strike_foot_ahead": foot_ahead}))
+        env = walker.make_env(speed_m_s=1.2, slope_deg=0.0, episode_steps=200)
+        body = env.unwrapped.body
+        behind[foot_ahead] = strikes[foot_ahead] = 0
+        for seed in range(2):
+            observation, _ = env.reset(seed=seed)
+            terminated = truncated = False
+            while not (terminated or truncated):
+                observation, _, terminated, truncated, info = env.step(walker.act(observation))
+                if info["heel_strike"]:
+                    forward = body.feet_position() @ FORWARD
+                    side = 0 if info["heel_strike"] == "right" else 1
+                    strikes[foot_ahead] += 1
+                    behind[foot_ahead] += int(forward[side] < forward[1 - side])
+    assert behind[False] >= 2 and strikes[True] >= 2
+    assert behind[True] == 0

@@ -127,6 +127,10 @@ class WalkConfig(BaseModel):
     fall_on_body_contact: bool = True
     #: Vertical GRF above which a foot counts as loaded (heel strike in simulation), N.
     heel_strike_threshold_n: float = 15.0
+    #: A new contact is a heel strike only when that foot lands ahead of the other foot (along the direction of
+    #: travel). Without it (the detection before session 4) a trailing foot that scuffs the ground at toe-off
+    #: counted as a heel strike: it restarted that leg's feed-forward at 0 % and flipped the mirroring frame.
+    heel_strike_foot_ahead: bool = True
     reward: RewardConfig = RewardConfig()
     action: ActionConfig = ActionConfig()
     assist: AssistConfig = AssistConfig()

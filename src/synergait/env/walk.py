@@ -19,7 +19,8 @@
 * Optional balance assistance (a training lever, off by default): a fading spring-damper on the pelvis, see
   :mod:`synergait.env.assist`; ``info["assist_level"]`` gives its strength.
 * ``info`` holds every reward term, the target speed, the terrain label, and ``heel_strike`` ("right", "left"
-  or None) detected from the feet's vertical GRF crossing ``heel_strike_threshold_n`` upwards.
+  or None) detected from the feet's vertical GRF crossing ``heel_strike_threshold_n`` upwards while that foot is
+  ahead of the other one.
 """
 
 from __future__ import annotations
@@ -214,6 +215,9 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         loaded = forces[:, 2] > config.heel_strike_threshold_n
         strikes = loaded & ~self._loaded
         self._loaded = loaded
+        if config.heel_strike_foot_ahead and strikes.any():
+            forward = body.feet_position() @ FORWARD
+            strikes &= forward > forward[::-1]
         heel_strike = "right" if strikes[0] else "left" if strikes[1] else None
         termination = self._fall(body_contact)
         com_velocity = body.com_velocity()

@@ -13,7 +13,7 @@ repeated, so a budget can be spread over sessions (``--minutes`` caps each run's
     python experiments/walking_recipe.py seeds --out runs/assist --variant assist --minutes 120 --steps 10000000
     python experiments/walking_recipe.py seeds --out runs/phase --variant residual_1.0,phase_obs --seeds 4
     python experiments/walking_recipe.py summary --out runs/ablation
-    python experiments/walking_recipe.py compare --out docs/walking/phase.png --horizon 283000 \
+    python experiments/walking_recipe.py compare --out docs/walking/phase_and_residual_seeds.png --horizon 239000 \
         --groups runs/recipe runs/residual1 runs/device/phase runs/device/res1_phase
 
 ``summary`` (also printed after each stage) writes ``summary.csv``, ``summary.md`` and ``episode_length.png`` in

@@ -103,6 +103,11 @@ class ResidualAction(gym.Wrapper):
         self._period = env.unwrapped.control_period_s / stride_s * 100.0  # % of the cycle per control step
         self.phase_percent = np.zeros(2)  # right, left
 
+    @property
+    def has_feed_forward(self) -> bool:
+        """Whether the baseline follows the legs' gait patterns (and ``phase_percent`` means something)."""
+        return self._patterns is not None
+
     def baseline(self) -> np.ndarray:
         """The command a zero action gives now."""
         if self._patterns is None:
@@ -137,7 +142,7 @@ class PhaseObservation(gym.ObservationWrapper):
 
     def __init__(self, env: gym.Env) -> None:
         super().__init__(env)
-        if not isinstance(env, ResidualAction) or env._patterns is None:
+        if not isinstance(env, ResidualAction) or not env.has_feed_forward:
             raise ValueError("PhaseObservation needs a ResidualAction with a feed-forward pattern beneath it")
         self._residual = env
         base = env.observation_space

@@ -63,6 +63,8 @@ ALTERNATIVES: list[tuple[str, str, dict[str, Any]]] = [
     ("lr_1e-4", "PPO learning rate 1e-4 instead of 3e-4 (smaller policy steps)", {"learning_rate": 1e-4}),
     ("target_kl", "PPO epochs stopped once the approximate KL exceeds 0.03", {"target_kl": 0.02}),
     ("phase_obs", "+ each leg's feed-forward phase as an observation", {"env": {"action": {"observe_phase": True}}}),
+    ("step_reward", "+ 10 per metre of step length at each heel strike (shaping)",
+     {"env": {"reward": {"w_step": 10.0}}}),
     ("assist", "+ balance assistance at the pelvis, fading out as episodes reach 400 steps",
      {"env": {"assist": {"initial_level": 1.0}}}),
 ]

@@ -272,7 +272,8 @@ def test_phase_observation_shows_the_feed_forward_clock_in_the_policys_frame() -
 
 def test_a_trailing_foot_touching_down_is_not_a_heel_strike() -> None:
     """The shipped synergy walker scuffs its trailing foot at toe-off; that contact must not restart the leg's
-    feed-forward or flip the mirroring frame (it did before ``heel_strike_foot_ahead``)."""
+    feed-forward or flip the mirroring frame (it did before ``heel_strike_foot_ahead``). The step reward pays
+    each heel strike's step length, and nothing for a trailing foot's contact."""
     from dataclasses import replace
 
     from synergait.model.catalog import FORWARD
@@ -281,8 +282,10 @@ def test_a_trailing_foot_touching_down_is_not_a_heel_strike() -> None:
     shipped = Walker.load("synergy-default")
     behind, strikes = {}, {}
     for foot_ahead in (False, True):
-        walker = replace(shipped, env_config=shipped.env_config.model_copy(
-            update={"heel_strike_foot_ahead": foot_ahead}))
+        config = shipped.env_config.model_copy(update={
+            "heel_strike_foot_ahead": foot_ahead,
+            "reward": shipped.env_config.reward.model_copy(update={"w_step": 10.0})})
+        walker = replace(shipped, env_config=config)
         env = walker.make_env(speed_m_s=1.2, slope_deg=0.0, episode_steps=200)
         body = env.unwrapped.body
         behind[foot_ahead] = strikes[foot_ahead] = 0
@@ -296,5 +299,9 @@ def test_a_trailing_foot_touching_down_is_not_a_heel_strike() -> None:
                     side = 0 if info["heel_strike"] == "right" else 1
                     strikes[foot_ahead] += 1
                     behind[foot_ahead] += int(forward[side] < forward[1 - side])
+                    ahead = forward[side] - forward[1 - side]
+                    assert info["step"] == pytest.approx(min(max(ahead, 0.0), 0.8), abs=1e-9)
+                else:
+                    assert info["step"] == 0.0
     assert behind[False] >= 2 and strikes[True] >= 2
     assert behind[True] == 0

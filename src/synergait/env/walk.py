@@ -215,9 +215,14 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         loaded = forces[:, 2] > config.heel_strike_threshold_n
         strikes = loaded & ~self._loaded
         self._loaded = loaded
-        if config.heel_strike_foot_ahead and strikes.any():
+        step_length = 0.0
+        if strikes.any():
             forward = body.feet_position() @ FORWARD
-            strikes &= forward > forward[::-1]
+            ahead = forward - forward[::-1]  # each foot's distance ahead of the other, m
+            if config.heel_strike_foot_ahead:
+                strikes &= ahead > 0
+            if strikes.any():
+                step_length = float(ahead[strikes.argmax()])
         heel_strike = "right" if strikes[0] else "left" if strikes[1] else None
         termination = self._fall(body_contact)
         com_velocity = body.com_velocity()
@@ -226,7 +231,7 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
             lateral_velocity=float(com_velocity @ RIGHT), head_angular_velocity=body.head_angular_velocity(),
             activations=data.act, knee_angles=body.knee_angles(), lumbar_extension=body.lumbar_extension(),
             fell=termination is not None, config=config.reward,
-            cocontraction=self._cocontraction() if config.reward.w_quality else 0.0)
+            cocontraction=self._cocontraction() if config.reward.w_quality else 0.0, step_length_m=step_length)
         observation = self._observation(forces, com_velocity)
         self._last_obs = observation
         truncated = termination is None and self._steps >= config.episode_steps

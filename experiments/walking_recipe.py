@@ -65,6 +65,8 @@ ALTERNATIVES: list[tuple[str, str, dict[str, Any]]] = [
     ("phase_obs", "+ each leg's feed-forward phase as an observation", {"env": {"action": {"observe_phase": True}}}),
     ("step_reward", "+ 10 per metre of step length at each heel strike (shaping)",
      {"env": {"reward": {"w_step": 10.0}}}),
+    ("phase_sync", "+ each heel strike sets the other leg's feed-forward to 50 % of its cycle",
+     {"env": {"action": {"contralateral_phase_percent": 50.0}}}),
     ("assist", "+ balance assistance at the pelvis, fading out as episodes reach 400 steps",
      {"env": {"assist": {"initial_level": 1.0}}}),
 ]

@@ -243,6 +243,23 @@ def test_residual_action_zero_is_the_baseline_and_follows_each_legs_phase() -> N
         ActionConfig(feed_forward=True)
 
 
+def test_a_heel_strike_can_set_the_other_legs_clock() -> None:
+    from synergait.env.config import ActionConfig
+
+    action = ActionConfig(residual=True, feed_forward=True, contralateral_phase_percent=50.0)
+    env = make_walk_env("independent", config=WalkConfig(action=action))  # starts just before a right heel strike
+    _, info = env.reset(seed=0)
+    left_before = info["cycle_percent"][1]
+    for _ in range(15):
+        _, _, _, _, info = env.step(np.zeros(env.action_space.shape))
+        if info["heel_strike"]:
+            break
+    assert info["heel_strike"] == "right" and left_before != 50.0
+    np.testing.assert_array_equal(env.get_wrapper_attr("phase_percent"), [0.0, 50.0])
+    with pytest.raises(ValueError, match="set feed_forward: true"):
+        ActionConfig(residual=True, contralateral_phase_percent=50.0)
+
+
 def test_phase_observation_shows_the_feed_forward_clock_in_the_policys_frame() -> None:
     from synergait.env.config import ActionConfig
 

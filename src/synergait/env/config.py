@@ -71,6 +71,10 @@ class ActionConfig(BaseModel):
     pattern: str | None = None
     #: Show the policy each leg's feed-forward phase (two observations appended, fractions of the cycle).
     observe_phase: bool = False
+    #: At each heel strike, set the other leg's feed-forward phase to this percent of its cycle (humans: about
+    #: 50, the contralateral heel strike). None: each leg's clock runs from its own heel strike only, so a leg
+    #: whose stride is slower than the pattern's is commanded its swing pattern while it is still loaded.
+    contralateral_phase_percent: float | None = Field(None, ge=0, lt=100)
 
     @model_validator(mode="after")
     def _feed_forward_is_a_baseline(self) -> ActionConfig:
@@ -78,6 +82,8 @@ class ActionConfig(BaseModel):
             raise ValueError("feed_forward is the baseline of a residual action: set residual: true as well")
         if self.observe_phase and not self.feed_forward:
             raise ValueError("observe_phase shows the feed-forward's clock: set feed_forward: true as well")
+        if self.contralateral_phase_percent is not None and not self.feed_forward:
+            raise ValueError("contralateral_phase_percent sets the feed-forward's clock: set feed_forward: true")
         return self
 
 

@@ -73,4 +73,5 @@ def _residual(env: gym.Env, walk: WalkEnv, action: ActionConfig) -> ResidualActi
         slots = (walk.body.muscle_indices(pattern.muscles),
                  walk.body.muscle_indices([mirror_name(m) for m in pattern.muscles]))
     return ResidualAction(env, scale=action.residual_scale, baseline=action.baseline_excitation,
-                          leg_patterns=patterns, leg_slots=slots, stride_s=pattern.stride_s)
+                          leg_patterns=patterns, leg_slots=slots, stride_s=pattern.stride_s,
+                          contralateral_percent=action.contralateral_phase_percent)

@@ -85,12 +85,13 @@ class ResidualAction(gym.Wrapper):
         leg_slots: the action indices of each leg's commands (in the order of its pattern's columns).
         stride_s: the gait cycle's duration, s: a leg's phase is the time since its last heel strike over it
             (held at 100 % when the next heel strike is late), started from ``info["cycle_percent"]`` of reset.
+        contralateral_percent: if given, a heel strike also sets the other leg's phase to this percent.
     """
 
     def __init__(self, env: gym.Env, *, scale: float = 0.5, baseline: float = 0.05,
                  leg_patterns: tuple[np.ndarray, np.ndarray] | None = None,
                  leg_slots: tuple[np.ndarray, np.ndarray] | None = None,
-                 stride_s: float = 1.0) -> None:
+                 stride_s: float = 1.0, contralateral_percent: float | None = None) -> None:
         super().__init__(env)
         n = int(np.prod(env.action_space.shape))
         self.action_space = gym.spaces.Box(-1.0, 1.0, (n,), dtype=np.float32)
@@ -101,6 +102,7 @@ class ResidualAction(gym.Wrapper):
                 s.size != p.shape[1] for s, p in zip(leg_slots, leg_patterns, strict=True))):
             raise ValueError("a feed-forward pattern needs each leg's action slots, one per pattern column")
         self._period = env.unwrapped.control_period_s / stride_s * 100.0  # % of the cycle per control step
+        self.contralateral_percent = contralateral_percent
         self.phase_percent = np.zeros(2)  # right, left
 
     @property
@@ -128,7 +130,10 @@ class ResidualAction(gym.Wrapper):
         self.phase_percent = np.minimum(self.phase_percent + self._period, 100.0)
         strike = info.get("heel_strike")
         if strike is not None:
-            self.phase_percent[0 if strike == "right" else 1] = 0.0
+            leg = 0 if strike == "right" else 1
+            self.phase_percent[leg] = 0.0
+            if self.contralateral_percent is not None:
+                self.phase_percent[1 - leg] = self.contralateral_percent
         return observation, reward, terminated, truncated, info
 
 

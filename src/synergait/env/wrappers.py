@@ -155,9 +155,8 @@ class PhaseObservation(gym.ObservationWrapper):
         self.observation_space = gym.spaces.Box(
             np.append(base.low, [0.0, 0.0]).astype(np.float32), np.append(base.high, [1.0, 1.0]).astype(np.float32),
             dtype=np.float32)
-        walk: WalkEnv = env.unwrapped  # type: ignore[assignment]
-        self.observation_labels = [*walk.observation_labels, "phase:right", "phase:left"]
-        self._mirror_base = walk.mirror_observation
+        self.observation_labels = [*env.get_wrapper_attr("observation_labels"), "phase:right", "phase:left"]
+        self._mirror_base = env.get_wrapper_attr("mirror_observation")
 
     def observation(self, observation: np.ndarray) -> np.ndarray:
         return np.append(observation, self._residual.phase_percent / 100.0).astype(np.float32)

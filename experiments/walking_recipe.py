@@ -206,7 +206,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="environment steps per run (default: the preset's)")
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--controller", default="synergy", help="ablation: the controller to ablate")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds: seeds 0..N-1 per controller")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds: N seeds per controller")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds: the first seed (seeds FIRST..FIRST+N-1)")
     parser.add_argument("--only", default=None, help="ablation: comma-separated variant names to run")
     parser.add_argument("--base", default="reward_norm", help="alternatives: the ablation step they modify")
     parser.add_argument("--variant", default=None,
@@ -238,7 +239,8 @@ def main() -> None:
             changes = merge(changes, known[variant])
         jobs = [(f"{controller}_seed{seed}", TrainConfig.model_validate(merge(TrainConfig.preset(
                     "cpu", controller=controller, seed=seed, total_steps=args.steps).model_dump(mode="json"), changes)))
-                for seed in range(args.seeds) for controller in ("synergy", "independent")]
+                for seed in range(args.first_seed, args.first_seed + args.seeds)
+                for controller in ("synergy", "independent")]
         run_all(jobs, args.out, args.minutes, args.parallel)
         plot_learning_curves(args.out, ["synergy", "independent"], args.out / "learning_curves.png")
     else:

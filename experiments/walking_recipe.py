@@ -12,6 +12,8 @@ repeated, so a budget can be spread over sessions (``--minutes`` caps each run's
     python experiments/walking_recipe.py seeds --out runs/recipe --minutes 25 --seeds 3
     python experiments/walking_recipe.py seeds --out runs/assist --variant assist --minutes 120 --steps 10000000
     python experiments/walking_recipe.py seeds --out runs/phase --variant residual_1.0,phase_obs --seeds 4
+    python experiments/walking_recipe.py seeds --out runs/step --variant step_reward --seeds 3 --parallel 6
+    python experiments/walking_recipe.py seeds --out runs/phase_sync --variant phase_sync --first-seed 1 --seeds 2
     python experiments/walking_recipe.py summary --out runs/ablation
     python experiments/walking_recipe.py compare --out docs/walking/phase_and_residual_seeds.png --horizon 239000 \
         --groups runs/recipe runs/residual1 runs/device/phase runs/device/res1_phase

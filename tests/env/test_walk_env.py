@@ -290,14 +290,14 @@ def test_phase_observation_shows_the_feed_forward_clock_in_the_policys_frame() -
 def test_a_trailing_foot_touching_down_is_not_a_heel_strike() -> None:
     """The shipped synergy walker scuffs its trailing foot at toe-off; that contact must not restart the leg's
     feed-forward or flip the mirroring frame (it did before ``heel_strike_foot_ahead``). The step reward pays
-    each heel strike's step length, and nothing for a trailing foot's contact."""
+    each step's length: nothing for a trailing foot's contact, nor for a foot that lands again after its own step."""
     from dataclasses import replace
 
     from synergait.model.catalog import FORWARD
     from synergait.train.walker import Walker
 
     shipped = Walker.load("synergy-default")
-    behind, strikes = {}, {}
+    behind, strikes, repeats = {}, {}, {}
     for foot_ahead in (False, True):
         config = shipped.env_config.model_copy(update={
             "heel_strike_foot_ahead": foot_ahead,
@@ -305,9 +305,10 @@ def test_a_trailing_foot_touching_down_is_not_a_heel_strike() -> None:
         walker = replace(shipped, env_config=config)
         env = walker.make_env(speed_m_s=1.2, slope_deg=0.0, episode_steps=200)
         body = env.unwrapped.body
-        behind[foot_ahead] = strikes[foot_ahead] = 0
+        behind[foot_ahead] = strikes[foot_ahead] = repeats[foot_ahead] = 0
         for seed in range(2):
             observation, _ = env.reset(seed=seed)
+            last_step_foot = None
             terminated = truncated = False
             while not (terminated or truncated):
                 observation, _, terminated, truncated, info = env.step(walker.act(observation))
@@ -317,8 +318,13 @@ def test_a_trailing_foot_touching_down_is_not_a_heel_strike() -> None:
                     strikes[foot_ahead] += 1
                     behind[foot_ahead] += int(forward[side] < forward[1 - side])
                     ahead = forward[side] - forward[1 - side]
-                    assert info["step"] == pytest.approx(min(max(ahead, 0.0), 0.8), abs=1e-9)
+                    repeat = ahead > 0 and side == last_step_foot
+                    repeats[foot_ahead] += int(repeat)
+                    expected = 0.0 if repeat else min(max(ahead, 0.0), 0.8)
+                    assert info["step"] == pytest.approx(expected, abs=1e-9)
+                    last_step_foot = side if ahead > 0 else last_step_foot
                 else:
                     assert info["step"] == 0.0
     assert behind[False] >= 2 and strikes[True] >= 2
     assert behind[True] == 0
+    assert repeats[False] >= 1  # the shipped walker's foot lands again after its own step: that pays nothing

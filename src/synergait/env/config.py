@@ -41,10 +41,11 @@ class RewardConfig(BaseModel):
     cocontraction_target: float = 0.0
     #: Shaping (not in the paper; off by default): a constant bonus for every step that does not end in a fall.
     w_alive: float = 0.0
-    #: Shaping (not in the paper; off by default): a reward per metre of step length at each heel strike, the
-    #: landing foot's distance ahead of the other foot along the walking direction, capped at
-    #: ``step_length_cap_m`` (a lunge earns no more than a human step). It rewards what the CPU-trained walkers
-    #: fail at: swinging the trailing leg through to a next step.
+    #: Shaping (not in the paper; off by default): a reward per metre of step length at each step, the landing
+    #: foot's distance ahead of the other foot along the walking direction, capped at ``step_length_cap_m`` (a
+    #: lunge earns no more than a human step). A step is a heel strike ahead of the other foot by the foot that
+    #: did not make the last step (before session 6 a foot that bounced and landed again was paid again). It
+    #: rewards what the CPU-trained walkers fail at: swinging the trailing leg through to a next step.
     w_step: float = 0.0
     step_length_cap_m: float = Field(0.8, gt=0)
 

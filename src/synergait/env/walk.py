@@ -73,6 +73,7 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self.terrain: Terrain = flat_terrain(self.body.model.nmocap)
         self._steps = 0
         self._loaded = np.zeros(2, dtype=bool)
+        self._last_step_foot: int | None = None  # the foot (0 right, 1 left) that made the last step
         self._last_obs = np.zeros(size, dtype=np.float32)
         model = self.body.model
         sizes = np.cumsum([0, 5 * self.n_muscles, 4, 3, 6, model.nq, model.nv, 6, 3, 1])
@@ -184,6 +185,7 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self.assist.start_episode(self._steps if self.episode_index > 0 else None)
         self._steps = 0
         self._loaded = self.body.foot_forces()[:, 2] > config.heel_strike_threshold_n
+        self._last_step_foot = None
         observation = self._observation()
         self._last_obs = observation
         return observation, {"target_speed": self.target_speed, "terrain": self.terrain.label,
@@ -221,8 +223,13 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
             ahead = forward - forward[::-1]  # each foot's distance ahead of the other, m
             if config.heel_strike_foot_ahead:
                 strikes &= ahead > 0
-            if strikes.any():
-                step_length = float(ahead[strikes.argmax()])
+            side = int(strikes.argmax())
+            # A step lands ahead of the other foot, and with the foot that did not make the last one: a foot that
+            # bounces and lands again earns nothing (CPU-trained walkers learned to collect twice per step).
+            if strikes[side] and ahead[side] > 0:
+                if side != self._last_step_foot:
+                    step_length = float(ahead[side])
+                self._last_step_foot = side
         heel_strike = "right" if strikes[0] else "left" if strikes[1] else None
         termination = self._fall(body_contact)
         com_velocity = body.com_velocity()

@@ -210,6 +210,7 @@ def main() -> None:
     parser.add_argument("--controller", default="synergy", help="ablation: the controller to ablate")
     parser.add_argument("--seeds", type=int, default=3, help="seeds: N seeds per controller")
     parser.add_argument("--first-seed", type=int, default=0, help="seeds: the first seed (seeds FIRST..FIRST+N-1)")
+    parser.add_argument("--controllers", nargs="+", default=["synergy", "independent"], help="seeds: controllers")
     parser.add_argument("--only", default=None, help="ablation: comma-separated variant names to run")
     parser.add_argument("--base", default="reward_norm", help="alternatives: the ablation step they modify")
     parser.add_argument("--variant", default=None,
@@ -242,9 +243,9 @@ def main() -> None:
         jobs = [(f"{controller}_seed{seed}", TrainConfig.model_validate(merge(TrainConfig.preset(
                     "cpu", controller=controller, seed=seed, total_steps=args.steps).model_dump(mode="json"), changes)))
                 for seed in range(args.first_seed, args.first_seed + args.seeds)
-                for controller in ("synergy", "independent")]
+                for controller in args.controllers]
         run_all(jobs, args.out, args.minutes, args.parallel)
-        plot_learning_curves(args.out, ["synergy", "independent"], args.out / "learning_curves.png")
+        plot_learning_curves(args.out, args.controllers, args.out / "learning_curves.png")
     else:
         order = [name for name, _, _ in ABLATION + ALTERNATIVES]
         runs = sorted((p.name for p in args.out.iterdir() if p.is_dir()),

@@ -14,6 +14,8 @@ repeated, so a budget can be spread over sessions (``--minutes`` caps each run's
     python experiments/walking_recipe.py seeds --out runs/phase --variant residual_1.0,phase_obs --seeds 4
     python experiments/walking_recipe.py seeds --out runs/step --variant step_reward --seeds 3 --parallel 6
     python experiments/walking_recipe.py seeds --out runs/phase_sync --variant phase_sync --first-seed 1 --seeds 2
+    python experiments/walking_recipe.py seeds --out runs/cap65 --variant step_reward,step_cap_0.65 --seeds 3 \
+        --controllers synergy --parallel 6
     python experiments/walking_recipe.py summary --out runs/ablation
     python experiments/walking_recipe.py compare --out docs/walking/phase_and_residual_seeds.png --horizon 239000 \
         --groups runs/recipe runs/residual1 runs/device/phase runs/device/res1_phase
@@ -67,6 +69,8 @@ ALTERNATIVES: list[tuple[str, str, dict[str, Any]]] = [
     ("phase_obs", "+ each leg's feed-forward phase as an observation", {"env": {"action": {"observe_phase": True}}}),
     ("step_reward", "+ 10 per metre of step length at each heel strike (shaping)",
      {"env": {"reward": {"w_step": 10.0}}}),
+    ("step_cap_0.65", "+ step reward capped at 0.65 m, a human step at 1.2 m/s (instead of 0.8 m)",
+     {"env": {"reward": {"step_length_cap_m": 0.65}}}),
     ("phase_sync", "+ each heel strike sets the other leg's feed-forward to 50 % of its cycle",
      {"env": {"action": {"contralateral_phase_percent": 50.0}}}),
     ("assist", "+ balance assistance at the pelvis, fading out as episodes reach 400 steps",

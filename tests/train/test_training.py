@@ -1,4 +1,4 @@
-"""Training runs for real (short): SB3 PPO and SAC on the walker, checkpoints, kill -9 and resume."""
+"""Training runs for real (short): SB3 PPO and SAC on the walker, checkpoints, kill -9 and resume, run locks."""
 
 from __future__ import annotations
 
@@ -64,6 +64,8 @@ def test_kill_and_resume_continue_the_same_run(tmp_path: Path) -> None:
             break
         time.sleep(0.2)
     assert process.poll() is None, "training ended before it could be killed"
+    with pytest.raises(ParameterError, match="being trained by another process"):
+        train(TrainConfig.preset("cpu"), run, resume=True, progress=False)  # the run is locked while it trains
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     killed_at = json.loads(pointer.read_text())["num_timesteps"]

@@ -11,6 +11,7 @@ Run directory layout::
     RUN/checkpoints/step_N/         model.zip (policy, optimiser, step counter, schedules), vecnormalize.pkl,
                                     replay_buffer.pkl (optional), state.json (CPU hours, curriculum position)
     RUN/checkpoints/latest.json     which checkpoint is complete (written last, atomically)
+    RUN/.lock                       held while a process trains the run (a second one is refused)
 
 A checkpoint directory is complete before ``latest.json`` points to it, so a kill at any moment leaves the
 previous checkpoint usable; on resume, curve rows logged after that checkpoint are dropped so the curve stays
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from filelock import FileLock, Timeout
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
@@ -250,18 +252,34 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
         total_steps: on resume, a new step budget for the run (e.g. to extend it), recorded in ``config.yaml``.
     """
     run = Path(run)
+    if resume and not (run / "config.yaml").exists():
+        raise InputFileError(run, "no config.yaml: not a synergait run directory")
+    if not resume and (run / "checkpoints" / "latest.json").exists():
+        raise ParameterError("--out", f"{run} already holds a run; pass --resume to continue it")
+    run.mkdir(parents=True, exist_ok=True)
+    # Two processes training one run would interleave its curves and overwrite each other's checkpoints.
+    lock = FileLock(run / ".lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise ParameterError("--out", f"{run} is being trained by another process (it holds {run / '.lock'}); "
+                             "stop that process first") from None
+    try:
+        return _train(config, run, resume=resume, progress=progress, time_limit_s=time_limit_s,
+                      total_steps=total_steps)
+    finally:
+        lock.release()
+
+
+def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time_limit_s: float | None,
+           total_steps: int | None) -> dict[str, Any]:
     torch.set_num_threads(config.torch_threads)
     if resume:
-        if not (run / "config.yaml").exists():
-            raise InputFileError(run, "no config.yaml: not a synergait run directory")
         config = TrainConfig.from_yaml(run / "config.yaml")
         if total_steps is not None and total_steps != config.total_steps:
             config = config.model_copy(update={"total_steps": total_steps})
             atomic_write_text(run / "config.yaml", config.to_yaml())
-    elif (run / "checkpoints" / "latest.json").exists():
-        raise ParameterError("--out", f"{run} already holds a run; pass --resume to continue it")
-    run.mkdir(parents=True, exist_ok=True)
-    if not resume:
+    else:
         atomic_write_text(run / "config.yaml", config.to_yaml())
     envs = make_vec_env(config)
     latest = _latest(run) if resume else None

@@ -182,10 +182,12 @@ def compare(groups: list[Path], horizon: int, figure: Path) -> pd.DataFrame:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
-    for ax, controller in zip(axes, ("synergy", "independent"), strict=True):
-        for group in groups:
-            steps, mean, sd, n = learning_curves(group, controller, column="length")
+    curves = {controller: [(group, learning_curves(group, controller, column="length")) for group in groups]
+              for controller in ("synergy", "independent")}
+    curves = {controller: runs for controller, runs in curves.items() if any(curve[3] for _, curve in runs)}
+    fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4.5), sharey=True, squeeze=False)
+    for ax, (controller, runs) in zip(axes[0], curves.items(), strict=True):
+        for group, (steps, mean, sd, n) in runs:
             if n:
                 line = ax.plot(steps, mean, label=f"{group.name} (n={n})")[0]
                 ax.fill_between(steps, mean - sd, mean + sd, color=line.get_color(), alpha=0.15)
@@ -193,7 +195,7 @@ def compare(groups: list[Path], horizon: int, figure: Path) -> pd.DataFrame:
         ax.set_title(f"{controller} controller")
         ax.set_xlabel("environment steps")
         ax.legend(fontsize=8)
-    axes[0].set_ylabel("training episode length (control steps of 25 ms)")
+    axes[0, 0].set_ylabel("training episode length (control steps of 25 ms)")
     fig.tight_layout()
     figure.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(figure, dpi=120)

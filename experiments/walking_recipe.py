@@ -15,7 +15,7 @@ repeated, so a budget can be spread over sessions (``--minutes`` caps each run's
     python experiments/walking_recipe.py seeds --out runs/step --variant step_reward --seeds 3 --parallel 6
     python experiments/walking_recipe.py seeds --out runs/phase_sync --variant phase_sync --first-seed 1 --seeds 2
     python experiments/walking_recipe.py seeds --out runs/cap65 --variant step_reward,step_cap_0.65 --seeds 3 \
-        --controllers synergy --parallel 6
+        --controllers synergy --parallel 3
     python experiments/walking_recipe.py summary --out runs/ablation
     python experiments/walking_recipe.py compare --out docs/walking/phase_and_residual_seeds.png --horizon 239000 \
         --groups runs/recipe runs/residual1 runs/device/phase runs/device/res1_phase
@@ -185,6 +185,8 @@ def compare(groups: list[Path], horizon: int, figure: Path) -> pd.DataFrame:
     curves = {controller: [(group, learning_curves(group, controller, column="length")) for group in groups]
               for controller in ("synergy", "independent")}
     curves = {controller: runs for controller, runs in curves.items() if any(curve[3] for _, curve in runs)}
+    if not curves:
+        raise SystemExit(f"no <controller>_seed<N> runs in {', '.join(map(str, groups))}")
     fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4.5), sharey=True, squeeze=False)
     for ax, (controller, runs) in zip(axes[0], curves.items(), strict=True):
         for group, (steps, mean, sd, n) in runs:

@@ -501,7 +501,8 @@ def env_make_pose(source: FromOption = None,
 def train_command(
     out: Annotated[Path, typer.Option(help="Run directory (checkpoints, curves, best policy).")],
     controller: ControllerOption = "synergy", basis: BasisOption = None,
-    preset: Annotated[str, typer.Option(help="paper (the paper's SAC) or cpu (PPO, practical on a CPU).")] = "cpu",
+    preset: Annotated[str, typer.Option(help="paper (the paper's SAC), cpu (PPO, practical on a CPU) or "
+                                             "imitation (PPO tracking the human gait cycle).")] = "cpu",
     config: Annotated[Path | None, typer.Option("--config", help="A TrainConfig YAML (instead of a preset).")] = None,
     algo: Annotated[str | None, typer.Option(help="sac or ppo (default: the preset's).")] = None,
     seed: Annotated[int, typer.Option()] = 0,

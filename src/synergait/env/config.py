@@ -76,6 +76,9 @@ class ActionConfig(BaseModel):
     #: 50, the contralateral heel strike). None: each leg's clock runs from its own heel strike only, so a leg
     #: whose stride is slower than the pattern's is commanded its swing pattern while it is still loaded.
     contralateral_phase_percent: float | None = Field(None, ge=0, lt=100)
+    #: At reset, the muscles start at the baseline's excitation (with ``feed_forward``: the human pattern at the
+    #: reset pose's phase) instead of at rest.
+    start_active: bool = False
 
     @model_validator(mode="after")
     def _feed_forward_is_a_baseline(self) -> ActionConfig:
@@ -106,6 +109,42 @@ class AssistConfig(BaseModel):
     advance_mean_steps: float = Field(400.0, gt=0)
     window: int = Field(10, gt=0)
     decrement: float = Field(0.1, gt=0, le=1)
+
+
+class ImitationConfig(BaseModel):
+    """Imitation of a human gait cycle (a training stage, not the paper's task; see :mod:`synergait.env.imitation`).
+
+    Per step: ``task_weight * task + weight * sum_i w_i exp(-k_i e_i) + w_knee_lock * n_locked``, with the
+    tracking errors e_i (squared, summed over components) of the joint angles (pose, rad), joint velocities
+    (rad/s), pelvis height (m) and orientation (rad), feet relative to the pelvis (m) and centre-of-mass velocity
+    against the target speed (m/s). Term weights and scales follow DeepMimic (Peng et al. 2018). The episode ends
+    when the walker leaves the reference by more than the ``max_*`` bounds.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Gait-cycle pose library (JSON, ``synergait env make-pose``); None: the shipped Rajagopal 2016 stride.
+    reference: str | None = None
+    weight: float = Field(1.0, ge=0)
+    task_weight: float = 0.0
+    w_pose: float = 0.5
+    w_velocity: float = 0.05
+    w_root: float = 0.15
+    w_feet: float = 0.15
+    w_com: float = 0.15
+    k_pose: float = Field(2.0, ge=0)
+    k_velocity: float = Field(0.02, ge=0)
+    k_height: float = Field(100.0, ge=0)
+    k_orientation: float = Field(10.0, ge=0)
+    k_feet: float = Field(40.0, ge=0)
+    k_com: float = Field(10.0, ge=0)
+    #: A loaded knee flexed less than this (rad; human stance 0.05-0.5) is "locked" on its extension limit.
+    knee_lock_rad: float = Field(0.035, ge=0)
+    w_knee_lock: float = -0.3
+    max_height_error_m: float = Field(0.15, gt=0)
+    max_orientation_error_rad: float = Field(0.6, gt=0)
+    #: Distance (m) of the pelvis from where the reference would be, moving at the target speed since reset.
+    max_path_error_m: float = Field(1.0, gt=0)
 
 
 class WalkConfig(BaseModel):
@@ -147,6 +186,8 @@ class WalkConfig(BaseModel):
     reward: RewardConfig = RewardConfig()
     action: ActionConfig = ActionConfig()
     assist: AssistConfig = AssistConfig()
+    #: Imitation stage (None: the paper's predictive task).
+    imitation: ImitationConfig | None = None
 
     @property
     def substeps(self) -> int:

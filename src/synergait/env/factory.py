@@ -9,10 +9,12 @@ import gymnasium as gym
 import numpy as np
 
 from synergait.env.config import ActionConfig, WalkConfig
+from synergait.env.imitation import GaitClock, GaitReference, ImitationReward
 from synergait.env.walk import WalkEnv
 from synergait.env.wrappers import PhaseMirroring, PhaseObservation, ResidualAction, SynergyAction
 from synergait.errors import ParameterError
 from synergait.model.catalog import mirror_name
+from synergait.model.pose import load_pose_library
 from synergait.synergy.basis import SynergyBasis, default_basis
 from synergait.synergy.pattern import GaitPattern
 
@@ -52,6 +54,11 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
         env = _residual(env, walk, config.action)
         if config.action.observe_phase:
             env = PhaseObservation(env)
+    if config.imitation is not None:
+        reference = (GaitReference.default(walk.body) if config.imitation.reference is None else
+                     GaitReference.from_poses(walk.body, load_pose_library(config.imitation.reference),
+                                              config.imitation.reference))
+        env = ImitationReward(GaitClock(env, reference.stride_s), reference, config.imitation)
     if mirroring if mirroring is not None else controller == "synergy":
         env = PhaseMirroring(env)
     return env
@@ -60,7 +67,8 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
 def _residual(env: gym.Env, walk: WalkEnv, action: ActionConfig) -> ResidualAction:
     """The residual action wrapper, with each leg's feed-forward read through the controller's action layout."""
     if not action.feed_forward:
-        return ResidualAction(env, scale=action.residual_scale, baseline=action.baseline_excitation)
+        return ResidualAction(env, scale=action.residual_scale, baseline=action.baseline_excitation,
+                              start_active=action.start_active)
     pattern = GaitPattern.load(action.pattern)
     if not pattern.muscles[0].endswith("_r"):
         raise ParameterError("action.pattern", f"{action.pattern}: a gait pattern of the right leg is expected")
@@ -74,4 +82,5 @@ def _residual(env: gym.Env, walk: WalkEnv, action: ActionConfig) -> ResidualActi
                  walk.body.muscle_indices([mirror_name(m) for m in pattern.muscles]))
     return ResidualAction(env, scale=action.residual_scale, baseline=action.baseline_excitation,
                           leg_patterns=patterns, leg_slots=slots, stride_s=pattern.stride_s,
-                          contralateral_percent=action.contralateral_phase_percent)
+                          contralateral_percent=action.contralateral_phase_percent,
+                          start_active=action.start_active)

@@ -192,6 +192,14 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
                              "episode": self.episode_index, "leading_leg": pose.leading_leg,
                              "cycle_percent": pose.cycle_percent}
 
+    def set_activations(self, activations: np.ndarray) -> np.ndarray:
+        """Set every muscle's activation (and excitation) to ``activations`` in [0, 1], shape ``(n_muscles,)``,
+        e.g. to start an episode with the muscles already active; returns the observation of the new state."""
+        self.body.data.act[:] = self.body.data.ctrl[:] = np.clip(activations, 0.0, 1.0)
+        mujoco.mj_forward(self.body.model, self.body.data)
+        self._last_obs = self._observation()
+        return self._last_obs
+
     def _perturbed_pose(self, pose: GaitPose) -> GaitPose:
         rng, config = self.np_random, self.config
         angles = {j: v + rng.normal(0.0, config.init_angle_noise_rad) for j, v in pose.joint_angles.items()}

@@ -86,12 +86,15 @@ class ResidualAction(gym.Wrapper):
         stride_s: the gait cycle's duration, s: a leg's phase is the time since its last heel strike over it
             (held at 100 % when the next heel strike is late), started from ``info["cycle_percent"]`` of reset.
         contralateral_percent: if given, a heel strike also sets the other leg's phase to this percent.
+        start_active: at reset, set the muscles' activations to the baseline's excitations (a reference-state
+            initialisation of the muscles: a pose from mid-gait otherwise starts with every muscle at rest).
     """
 
     def __init__(self, env: gym.Env, *, scale: float = 0.5, baseline: float = 0.05,
                  leg_patterns: tuple[np.ndarray, np.ndarray] | None = None,
                  leg_slots: tuple[np.ndarray, np.ndarray] | None = None,
-                 stride_s: float = 1.0, contralateral_percent: float | None = None) -> None:
+                 stride_s: float = 1.0, contralateral_percent: float | None = None,
+                 start_active: bool = False) -> None:
         super().__init__(env)
         n = int(np.prod(env.action_space.shape))
         self.action_space = gym.spaces.Box(-1.0, 1.0, (n,), dtype=np.float32)
@@ -103,6 +106,7 @@ class ResidualAction(gym.Wrapper):
             raise ValueError("a feed-forward pattern needs each leg's action slots, one per pattern column")
         self._period = env.unwrapped.control_period_s / stride_s * 100.0  # % of the cycle per control step
         self.contralateral_percent = contralateral_percent
+        self.start_active = start_active
         self.phase_percent = np.zeros(2)  # right, left
 
     @property
@@ -122,7 +126,18 @@ class ResidualAction(gym.Wrapper):
     def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
         observation, info = self.env.reset(**kwargs)
         self.phase_percent = np.array(info.get("cycle_percent") or (0.0, 50.0), dtype=float)
+        if self.start_active:
+            observation = self.env.unwrapped.set_activations(self._to_muscles(self.baseline()))
         return observation, info
+
+    def _to_muscles(self, command: np.ndarray) -> np.ndarray:
+        """The muscle excitations a command of this wrapper's env becomes (through the action wrappers below)."""
+        env = self.env
+        while isinstance(env, gym.Wrapper):
+            if isinstance(env, gym.ActionWrapper):
+                command = env.action(command)
+            env = env.env
+        return command
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         command = np.clip(self.baseline() + self.scale * np.clip(action, -1.0, 1.0), 0.0, 1.0)

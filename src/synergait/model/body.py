@@ -37,6 +37,7 @@ class Musculoskeleton:
         self.muscle_mirror = self.muscle_indices([mirror_name(n) for n in self.muscle_names])
         free = m.joint(self.info.free_joint)
         self._root_body = int(free.bodyid[0])
+        self._root_qpos = int(free.qposadr[0])
         self.mass_kg = float(m.body_subtreemass[self._root_body])
         self.body_weight_n = self.mass_kg * float(np.linalg.norm(m.opt.gravity))
         self._pelvis = m.body(self.info.pelvis_body).id
@@ -185,6 +186,10 @@ class Musculoskeleton:
 
     def pelvis_position(self) -> np.ndarray:
         return self.data.xpos[self._pelvis]
+
+    def root_quat(self) -> np.ndarray:
+        """Orientation of the root (free) joint, quaternion (w, x, y, z): :attr:`GaitPose.pelvis_quat`'s frame."""
+        return self.data.qpos[self._root_qpos + 3 : self._root_qpos + 7]
 
     def feet_position(self) -> np.ndarray:
         """Right and left calcaneus origins, world frame, m, shape ``(2, 3)``."""

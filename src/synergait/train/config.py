@@ -13,7 +13,7 @@ from synergait.env.config import WalkConfig
 from synergait.errors import ParameterError
 from synergait.fileio import read_yaml_model
 
-PRESETS = ("paper", "cpu")
+PRESETS = ("paper", "cpu", "imitation")
 
 
 class TrainConfig(BaseModel):

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from synergait.env import make_walk_env
+from synergait.env.config import ActionConfig, ImitationConfig, WalkConfig
+from synergait.env.imitation import GaitReference
+from synergait.model.body import Musculoskeleton
+from synergait.train.config import TrainConfig
+
+EXACT_START = {"init_angle_noise_rad": 0.0, "init_velocity_noise_rad_s": 0.0}
+
+
+def imitation_config(**imitation: object) -> WalkConfig:
+    return WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=0.0, init_pose="gait_cycle", **EXACT_START,
+                      action=ActionConfig(residual=True, residual_scale=1.0, feed_forward=True, start_active=True),
+                      imitation=ImitationConfig(**imitation))
+
+
+@pytest.fixture(scope="module")
+def reference() -> GaitReference:
+    return GaitReference.default(Musculoskeleton())
+
+
+def test_reference_is_one_human_stride(reference: GaitReference) -> None:
+    assert reference.angles.shape == (101, len(reference.joints)) == reference.velocities.shape
+    assert 1.0 < reference.stride_s < 1.3 and 1.1 < reference.speed_m_s < 1.4  # Rajagopal 2016: 1.14 s, 1.25 m/s
+    knee = np.degrees(reference.angles[:, reference.joints.index("knee_angle_r")])
+    assert 0 < knee[:40].mean() < 30 and knee[60:90].max() > 50  # flexed in stance, swinging through
+    np.testing.assert_allclose(np.linalg.norm(reference.pelvis_quat, axis=1), 1.0, atol=1e-9)
+    assert 0.85 < reference.pelvis_height_m.min() < reference.pelvis_height_m.max() < 1.0  # the model's legs
+    # feet relative to the pelvis: the right foot leads the left one at its heel strike (forward is -y)
+    assert reference.feet_m[0, 1] < reference.feet_m[0, 4]
+
+
+def test_reset_state_matches_the_reference() -> None:
+    env = make_walk_env("independent", config=imitation_config(), mirroring=False)
+    _, info = env.reset(seed=1)
+    assert info["gait_phase_percent"] == pytest.approx(info["cycle_percent"][0])
+    terms, leaving = env.get_wrapper_attr("tracking")(info["gait_phase_percent"])
+    assert leaving is None
+    for name in ("pose", "velocity", "root", "feet"):
+        assert terms[name] > 0.99, name
+    # muscles start at the human pattern, not at rest
+    assert env.unwrapped.body.data.act.max() > 0.2
+
+
+def test_clock_advances_with_time_and_mirrors_by_half_a_cycle() -> None:
+    env = make_walk_env("synergy", config=imitation_config())
+    observation, info = env.reset(seed=0)
+    stride = env.get_wrapper_attr("reference").stride_s
+    before = env.get_wrapper_attr("gait_phase_percent")
+    observation, *_ = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+    after = env.get_wrapper_attr("gait_phase_percent")
+    assert after - before == pytest.approx(0.025 / stride * 100)
+    angle = 2 * math.pi * after / 100
+    sign = -1.0 if env.get_wrapper_attr("mirrored") else 1.0  # the left leg's view is half a cycle on
+    np.testing.assert_allclose(observation[-2:], sign * np.array([math.sin(angle), math.cos(angle)]), atol=1e-6)
+    assert env.observation_space.shape == observation.shape
+
+
+def test_reward_is_tracking_and_leaving_the_reference_ends_the_episode() -> None:
+    env = make_walk_env("independent", config=imitation_config(max_height_error_m=0.05), mirroring=False)
+    env.reset(seed=2)
+    _, reward, terminated, _, info = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+    assert not terminated
+    assert 0 < info["imitation"] <= 1
+    assert reward == pytest.approx(info["imitation"] - 0.3 * info["knee_lock"])  # task weight 0
+    body = env.unwrapped.body
+    body.data.qpos[2] += 0.1  # pelvis 10 cm above the reference
+    _, _, terminated, _, info = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+    assert terminated and info["termination"].startswith("left the reference: pelvis height")
+
+
+def test_imitation_weight_scales_the_imitation_term() -> None:
+    env = make_walk_env("independent", config=imitation_config(task_weight=1.0), mirroring=False)
+    env.reset(seed=3)
+    env.set_wrapper_attr("imitation_weight", 0.0)
+    _, reward, _, _, info = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+    assert reward == pytest.approx(info["task_reward"] - 0.3 * info["knee_lock"])
+
+
+def test_imitation_preset_validates() -> None:
+    config = TrainConfig.preset("imitation", controller="independent")
+    assert config.env.imitation is not None and config.env.action.start_active
+    assert TrainConfig.preset("paper").env.imitation is None

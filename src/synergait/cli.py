@@ -401,8 +401,8 @@ BasisOption = Annotated[Path | None, typer.Option(help="Right-leg SynergyBasis .
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML file with environment settings.")]
 OptionalControllerOption = Annotated[str | None, typer.Option(
     help="independent or synergy (default: the walker's own; independent for random/zero).")]
-POLICY_HELP = ("synergy-default, independent-default (shipped walkers), a walker or run directory, a model .zip, "
-               "random or zero.")
+POLICY_HELP = ("synergy-default, independent-default (shipped walkers), a walker directory (`walker export` "
+               "writes one from a run), random or zero.")
 PolicyOption = Annotated[str, typer.Option(help=POLICY_HELP)]
 PolicyArgument = Annotated[str, typer.Argument(help=POLICY_HELP)]
 
@@ -452,9 +452,9 @@ def env_rollout(policy: PolicyOption = "random",
     """Deterministic episodes at one condition: falls, distance, speed, and how many walked (no fall over
     --steps at the target speed +/- 0.2 m/s)."""
     from synergait.evaluate.walking import walking_test
-    from synergait.train.walker import Walker
+    from synergait.walker import load_walker
 
-    walker = Walker.load(policy, controller=controller, basis=str(basis) if basis else None,
+    walker = load_walker(policy, controller=controller, basis=str(basis) if basis else None,
                          config=_walk_config(config), seed=seed)
     result = walking_test(walker, episodes=episodes, steps=steps, speed_m_s=speed, slope_deg=slope, seed=seed,
                           progress=not as_json)
@@ -539,12 +539,29 @@ def train_command(
 def walker_export(run: Annotated[Path, typer.Argument(help="Training run directory (its best policy is exported).")],
                   out: Annotated[Path, typer.Option(help="Walker directory to write.")],
                   as_json: JsonFlag = False) -> None:
-    """Copy a run's best policy with its config, normaliser and provenance into a walker directory (what
-    `--policy DIR` and the shipped walkers are)."""
-    from synergait.train.walker import export_walker
+    """Write a run's best policy with its environment spec and provenance as a walker directory (what
+    `--policy DIR` and the shipped walkers are: YAML and plain arrays, nothing that runs code when loaded)."""
+    from synergait.train.export import export_walker
+    from synergait.walker import load_walker
 
-    path = export_walker(run, out)
-    emit({"out": str(path), **json.loads((path / "walker.json").read_text())}, as_json,
+    walker = load_walker(export_walker(run, out))
+    emit({"out": str(out), "controller": walker.controller, **walker.meta}, as_json,
+         lambda r: console.print(_key_value_table("walker", r)))
+
+
+@walker_app.command("import")
+def walker_import(source: Annotated[Path, typer.Argument(help="A Stable-Baselines3 walker directory "
+                                                               "(model.zip, config.yaml, vecnormalize.pkl).")],
+                  out: Annotated[Path, typer.Option(help="Walker directory to write.")],
+                  trust: Annotated[bool, typer.Option("--trust", help="Required: loading SB3 files unpickles "
+                                                                      "them, which can run any code.")] = False,
+                  as_json: JsonFlag = False) -> None:
+    """Convert an SB3 walker from a source you trust into a walker directory."""
+    from synergait.train.export import import_sb3_walker
+    from synergait.walker import load_walker
+
+    walker = load_walker(import_sb3_walker(source, out, trust=trust))
+    emit({"out": str(out), "controller": walker.controller, **walker.meta}, as_json,
          lambda r: console.print(_key_value_table("walker", r)))
 
 
@@ -552,11 +569,10 @@ def walker_export(run: Annotated[Path, typer.Argument(help="Training run directo
 def walker_info(policy: PolicyArgument,
                 as_json: JsonFlag = False) -> None:
     """Controller, training provenance and environment settings of a walker."""
-    from synergait.train.walker import Walker
+    from synergait.walker import load_walker
 
-    walker = Walker.load(policy)
-    emit({"policy": walker.name, "controller": walker.controller, "basis": walker.basis, **walker.meta,
-          "env": walker.env_config.model_dump(mode="json")}, as_json,
+    walker = load_walker(policy)
+    emit({"policy": walker.name, **walker.meta, "spec": walker.spec.model_dump(mode="json")}, as_json,
          lambda r: console.print(_key_value_table(f"walker {policy}", r)))
 
 

@@ -143,9 +143,9 @@ def _train_both(out: Path, basis: str | None, minutes: float) -> dict[str, str]:
 
 def _walking(walker: str) -> dict[str, Any]:
     from synergait.evaluate.walking import walking_test
-    from synergait.train.walker import Walker
+    from synergait.walker import load_walker
 
-    result = walking_test(Walker.load(walker), episodes=10, steps=400)
+    result = walking_test(load_walker(walker), episodes=10, steps=400)
     return {k: result[k] for k in ("episodes", "falls", "walking", "mean_steps", "mean_distance_m",
                                    "mean_speed_m_s")}
 
@@ -180,17 +180,19 @@ def _video(out: Path, policies: dict[str, str], seconds: float) -> dict[str, Any
 
 
 def _random_rollout(basis: Path | None, steps: int = 200) -> dict[str, Any]:
-    from synergait.env import make_walk_env
+    from synergait.walker import load_walker, run_episode
 
-    env = make_walk_env("synergy", basis=basis)
-    env.reset(seed=0)
-    env.action_space.seed(0)
-    falls = 0
-    for _ in range(steps):
-        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
-        if terminated or truncated:
-            falls += int(terminated)
-            env.reset()
+    walker = load_walker("random", controller="synergy", basis=str(basis) if basis else None)
+    env = walker.make_env()
+    taken, falls, episode = [0], 0, 0
+
+    def count(_: dict) -> bool:
+        taken[0] += 1
+        return taken[0] < steps
+
+    while taken[0] < steps:
+        falls += int(run_episode(walker, env, seed=episode, on_step=count).fell)
+        episode += 1
     return {"steps": steps, "falls": falls, "note": "untrained (random) policy: it falls, as expected"}
 
 

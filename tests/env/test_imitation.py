@@ -50,7 +50,7 @@ def test_reset_state_matches_the_reference() -> None:
 
 def test_clock_advances_with_time_and_mirrors_by_half_a_cycle() -> None:
     env = make_walk_env("synergy", config=imitation_config())
-    observation, info = env.reset(seed=0)
+    env.reset(seed=0)
     stride = env.get_wrapper_attr("reference").stride_s
     before = env.get_wrapper_attr("gait_phase_percent")
     observation, *_ = env.step(np.zeros(env.action_space.shape, dtype=np.float32))

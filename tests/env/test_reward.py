@@ -37,18 +37,22 @@ def test_plateau_and_lumbar_lower_bound() -> None:
     assert terms.total == pytest.approx(config.w_vel + config.w_rom * math.radians(5.0))
 
 
-def test_step_reward_is_capped_shaping() -> None:
-    common = dict(forward_velocity=1.2, target_speed=1.2, lateral_velocity=0.0, head_angular_velocity=np.zeros(3),
-                  activations=np.zeros(4), knee_angles=np.array([0.2, 0.3]), lumbar_extension=0.0, fell=False)
-    paper = walk_reward(**common, config=RewardConfig(), step_length_m=0.6)
-    assert paper.step == 0.6 and paper.total == pytest.approx(1.0)  # off (weight 0) unless asked for
-    shaped = RewardConfig(w_step=10.0, step_length_cap_m=0.7)
-    assert walk_reward(**common, config=shaped, step_length_m=0.6).total == pytest.approx(1.0 + 6.0)
-    assert walk_reward(**common, config=shaped, step_length_m=1.5).step == 0.7  # a lunge earns a step's worth
-    assert walk_reward(**common, config=shaped, step_length_m=-0.3).step == 0.0
-
-
 def test_paper_curriculum() -> None:
     assert PAPER_SPEED_CURRICULUM[:3] == (0.7, 0.8, 0.9)
     assert PAPER_SPEED_CURRICULUM[9:11] == (1.6, 1.6)
     assert PAPER_SPEED_CURRICULUM[-1] == 0.7 and len(PAPER_SPEED_CURRICULUM) == 20
+
+
+def test_retired_options_load_when_off_and_are_refused_when_on() -> None:
+    from pydantic import ValidationError
+
+    from synergait.env.config import WalkConfig
+
+    old = {"speed_ramp_episodes": 0, "speed_ramp_start_m_s": 0.0, "heel_strike_foot_ahead": True,
+           "assist": {"initial_level": 0.0, "window": 10},
+           "reward": {"w_step": 0.0, "step_length_cap_m": 0.8},
+           "action": {"observe_phase": False, "contralateral_phase_percent": None}}
+    assert WalkConfig.model_validate(old) == WalkConfig()
+    for on in ({"assist": {"initial_level": 1.0}}, {"reward": {"w_step": 10.0}}, {"speed_ramp_episodes": 100}):
+        with pytest.raises(ValidationError, match="was removed"):
+            WalkConfig.model_validate(on)

@@ -141,28 +141,24 @@ def test_blow_up_ends_the_episode_without_exception(env: WalkEnv) -> None:
 
 
 def test_phase_mirroring_follows_heel_strikes() -> None:
-    # Every new contact counts here: a random-action walker never lands a foot ahead of the other one.
-    env = make_walk_env("independent", mirroring=True, config=WalkConfig(heel_strike_foot_ahead=False))
-    assert isinstance(env, PhaseMirroring)
-    env.reset(seed=0)
-    walk: WalkEnv = env.unwrapped
-    rng = np.random.default_rng(0)
-    seen_left = False
-    for _ in range(300):
-        raw_before = walk._last_obs
-        observation, _, terminated, truncated, info = env.step(rng.uniform(0, 0.3, 86).astype(np.float32))
-        if info["heel_strike"] == "left":
-            seen_left = True
-            assert env.mirrored
-            np.testing.assert_array_equal(observation, walk.mirror_observation(walk._last_obs))
-        elif info["heel_strike"] == "right":
-            assert not env.mirrored
-            np.testing.assert_array_equal(observation, walk._last_obs)
-        del raw_before
-        if terminated or truncated:
-            env.reset()
-    assert seen_left
+    from synergait.walker import load_walker
 
+    walker = load_walker("synergy-default")  # steps a few times before it falls: heel strikes of both feet
+    env = walker.make_env(speed_m_s=1.2, slope_deg=0.0, episode_steps=200)
+    assert isinstance(env, PhaseMirroring)
+    walk: WalkEnv = env.unwrapped
+    seen = set()
+    for seed in range(3):
+        observation, _ = env.reset(seed=seed)
+        terminated = truncated = False
+        while not (terminated or truncated):
+            observation, _, terminated, truncated, info = env.step(walker.act(observation))
+            if info["heel_strike"]:
+                seen.add(info["heel_strike"])
+                assert env.mirrored == (info["heel_strike"] == "left")
+                expected = walk.mirror_observation(walk._last_obs) if env.mirrored else walk._last_obs
+                np.testing.assert_array_equal(observation, expected)
+    assert seen == {"left", "right"}
 
 def test_reset_states_across_the_gait_cycle() -> None:
     from synergait.model.pose import load_pose_library
@@ -187,14 +183,6 @@ def test_reset_states_across_the_gait_cycle() -> None:
         expected = env.unwrapped.mirror_observation(raw) if env.mirrored else raw
         np.testing.assert_array_equal(observation, expected)
     assert seen == {"left", "right"}
-
-
-def test_balance_first_speed_ramp() -> None:
-    config = WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=0.0, speed_ramp_episodes=4, speed_ramp_start_m_s=0.4)
-    env = WalkEnv(config)
-    speeds = [env.reset(seed=0 if i == 0 else None)[1]["target_speed"] for i in range(6)]
-    np.testing.assert_allclose(speeds, [0.4, 0.6, 0.8, 1.0, 1.2, 1.2])
-    assert WalkEnv(WalkConfig(fixed_speed_m_s=1.2)).reset(seed=0)[1]["target_speed"] == 1.2
 
 
 def test_alive_bonus_is_off_by_default_and_adds_per_step() -> None:
@@ -243,88 +231,24 @@ def test_residual_action_zero_is_the_baseline_and_follows_each_legs_phase() -> N
         ActionConfig(feed_forward=True)
 
 
-def test_a_heel_strike_can_set_the_other_legs_clock() -> None:
-    from synergait.env.config import ActionConfig
-
-    action = ActionConfig(residual=True, feed_forward=True, contralateral_phase_percent=50.0)
-    env = make_walk_env("independent", config=WalkConfig(action=action))  # starts just before a right heel strike
-    _, info = env.reset(seed=0)
-    left_before = info["cycle_percent"][1]
-    for _ in range(15):
-        _, _, _, _, info = env.step(np.zeros(env.action_space.shape))
-        if info["heel_strike"]:
-            break
-    assert info["heel_strike"] == "right" and left_before != 50.0
-    np.testing.assert_array_equal(env.get_wrapper_attr("phase_percent"), [0.0, 50.0])
-    with pytest.raises(ValueError, match="set feed_forward: true"):
-        ActionConfig(residual=True, contralateral_phase_percent=50.0)
-
-
-def test_phase_observation_shows_the_feed_forward_clock_in_the_policys_frame() -> None:
-    from synergait.env.config import ActionConfig
-
-    action = ActionConfig(residual=True, feed_forward=True, observe_phase=True)
-    env = make_walk_env("synergy", config=WalkConfig(init_pose="gait_cycle", action=action))
-    walk = env.unwrapped
-    assert env.observation_space.shape == (len(walk.observation_labels) + 2,)
-    assert env.get_wrapper_attr("observation_labels")[-2:] == ["phase:right", "phase:left"]
-    check_env(env, skip_render_check=True)
-    seen_mirrored = False
-    for seed in range(6):
-        observation, _ = env.reset(seed=seed)
-        for _ in range(30):
-            phase = env.get_wrapper_attr("phase_percent") / 100.0
-            # In the mirrored frame the leading (left) leg's phase comes first, like its joints.
-            np.testing.assert_allclose(observation[-2:], phase[::-1] if env.mirrored else phase, atol=1e-6)
-            assert observation[:-2] == pytest.approx(
-                walk.mirror_observation(walk._last_obs) if env.mirrored else walk._last_obs)
-            seen_mirrored |= env.mirrored
-            observation, _, terminated, truncated, _ = env.step(np.zeros(env.action_space.shape))
-            if terminated or truncated:
-                break
-    assert seen_mirrored
-    with pytest.raises(ValueError, match="set feed_forward: true"):
-        ActionConfig(residual=True, observe_phase=True)
-
-
 def test_a_trailing_foot_touching_down_is_not_a_heel_strike() -> None:
-    """The shipped synergy walker scuffs its trailing foot at toe-off; that contact must not restart the leg's
-    feed-forward or flip the mirroring frame (it did before ``heel_strike_foot_ahead``). The step reward pays
-    each step's length: nothing for a trailing foot's contact, nor for a foot that lands again after its own step."""
-    from dataclasses import replace
-
+    """The shipped synergy walker scuffs its trailing foot at toe-off; that contact must not count as a heel
+    strike (it would restart the leg's feed-forward and flip the mirroring frame)."""
     from synergait.model.catalog import FORWARD
-    from synergait.train.walker import Walker
+    from synergait.walker import load_walker
 
-    shipped = Walker.load("synergy-default")
-    behind, strikes, repeats = {}, {}, {}
-    for foot_ahead in (False, True):
-        config = shipped.env_config.model_copy(update={
-            "heel_strike_foot_ahead": foot_ahead,
-            "reward": shipped.env_config.reward.model_copy(update={"w_step": 10.0})})
-        walker = replace(shipped, env_config=config)
-        env = walker.make_env(speed_m_s=1.2, slope_deg=0.0, episode_steps=200)
-        body = env.unwrapped.body
-        behind[foot_ahead] = strikes[foot_ahead] = repeats[foot_ahead] = 0
-        for seed in range(2):
-            observation, _ = env.reset(seed=seed)
-            last_step_foot = None
-            terminated = truncated = False
-            while not (terminated or truncated):
-                observation, _, terminated, truncated, info = env.step(walker.act(observation))
-                if info["heel_strike"]:
-                    forward = body.feet_position() @ FORWARD
-                    side = 0 if info["heel_strike"] == "right" else 1
-                    strikes[foot_ahead] += 1
-                    behind[foot_ahead] += int(forward[side] < forward[1 - side])
-                    ahead = forward[side] - forward[1 - side]
-                    repeat = ahead > 0 and side == last_step_foot
-                    repeats[foot_ahead] += int(repeat)
-                    expected = 0.0 if repeat else min(max(ahead, 0.0), 0.8)
-                    assert info["step"] == pytest.approx(expected, abs=1e-9)
-                    last_step_foot = side if ahead > 0 else last_step_foot
-                else:
-                    assert info["step"] == 0.0
-    assert behind[False] >= 2 and strikes[True] >= 2
-    assert behind[True] == 0
-    assert repeats[False] >= 1  # the shipped walker's foot lands again after its own step: that pays nothing
+    walker = load_walker("synergy-default")
+    env = walker.make_env(speed_m_s=1.2, slope_deg=0.0, episode_steps=200)
+    body = env.unwrapped.body
+    strikes = 0
+    for seed in range(2):
+        observation, _ = env.reset(seed=seed)
+        terminated = truncated = False
+        while not (terminated or truncated):
+            observation, _, terminated, truncated, info = env.step(walker.act(observation))
+            if info["heel_strike"]:
+                forward = body.feet_position() @ FORWARD
+                side = 0 if info["heel_strike"] == "right" else 1
+                assert forward[side] > forward[1 - side]
+                strikes += 1
+    assert strikes >= 2

@@ -12,7 +12,7 @@ from synergait.errors import ParameterError
 from synergait.evaluate.rollout import CONDITION_SETS, conditions_from, evaluate_condition
 from synergait.evaluate.run import evaluate_policy
 from synergait.report.html import write_report
-from synergait.train.walker import Walker
+from synergait.walker import load_walker
 
 
 def test_condition_sets(tmp_path: Path) -> None:
@@ -26,7 +26,7 @@ def test_condition_sets(tmp_path: Path) -> None:
 
 
 def test_random_walker_gaps_are_reported_by_name() -> None:
-    result = evaluate_condition(Walker.load("zero", controller="synergy"), Condition(1.2, 0.0), rollouts=1,
+    result = evaluate_condition(load_walker("zero", controller="synergy"), Condition(1.2, 0.0), rollouts=1,
                                 strides=10)
     assert result.table.empty
     assert result.gaps and "no complete stride" in result.gaps[0] and "fall" in result.gaps[0]

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-from synergait.env.config import ActionConfig, AssistConfig, RewardConfig, WalkConfig
+from synergait.env.config import ActionConfig, ImitationConfig, RewardConfig, WalkConfig
 from synergait.env.factory import make_walk_env
+from synergait.env.imitation import GaitClock, GaitReference, ImitationReward
 from synergait.env.walk import WalkEnv
-from synergait.env.wrappers import PhaseMirroring, PhaseObservation, ResidualAction, SynergyAction
+from synergait.env.wrappers import PhaseMirroring, ResidualAction, SynergyAction
 
-__all__ = ["ActionConfig", "AssistConfig", "PhaseMirroring", "PhaseObservation", "ResidualAction", "RewardConfig",
-           "SynergyAction", "WalkConfig", "WalkEnv", "make_walk_env"]
+__all__ = ["ActionConfig", "GaitClock", "GaitReference", "ImitationConfig", "ImitationReward", "PhaseMirroring",
+           "ResidualAction", "RewardConfig", "SynergyAction", "WalkConfig", "WalkEnv", "make_walk_env"]
 
 if "synergait/Walk-v0" not in gym.registry:
     gym.register("synergait/Walk-v0", entry_point="synergait.env.factory:make_walk_env",

@@ -6,6 +6,7 @@ Defaults are the paper's (SPEC "The paper's method, as numbers"). The paper does
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +17,28 @@ from synergait.fileio import read_yaml_model
 #: The paper's deterministic speed curriculum, one value per episode, repeating.
 PAPER_SPEED_CURRICULUM = tuple(round(0.7 + 0.1 * i, 1) for i in range(10)) + tuple(
     round(1.6 - 0.1 * i, 1) for i in range(10))
+
+
+def drop_retired(raw: object, retired: dict[str, Callable[[object], bool]]) -> object:
+    """Remove options that synergait no longer has from a raw configuration mapping (files written before they
+    were removed: runs, shipped walkers) when they hold a value that means "off" (``retired[name](value)``);
+    an option that was on is refused, since its behaviour is gone."""
+    if not isinstance(raw, dict):
+        return raw
+    kept = dict(raw)
+    for name, is_off in retired.items():
+        if name in kept and not is_off(kept.pop(name)):
+            raise ValueError(f"option '{name}' was removed from synergait (docs/walking-recipe.md has what it "
+                             "did and measured); this configuration turns it on")
+    return kept
+
+
+def _is(expected: object) -> Callable[[object], bool]:
+    return lambda value: value == expected
+
+
+def _anything(value: object) -> bool:
+    return True
 
 
 class RewardConfig(BaseModel):
@@ -41,13 +64,11 @@ class RewardConfig(BaseModel):
     cocontraction_target: float = 0.0
     #: Shaping (not in the paper; off by default): a constant bonus for every step that does not end in a fall.
     w_alive: float = 0.0
-    #: Shaping (not in the paper; off by default): a reward per metre of step length at each step, the landing
-    #: foot's distance ahead of the other foot along the walking direction, capped at ``step_length_cap_m`` (a
-    #: lunge earns no more than a human step). A step is a heel strike ahead of the other foot by the foot that
-    #: did not make the last step (before session 6 a foot that bounced and landed again was paid again). It
-    #: rewards what the CPU-trained walkers fail at: swinging the trailing leg through to a next step.
-    w_step: float = 0.0
-    step_length_cap_m: float = Field(0.8, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, raw: object) -> object:
+        return drop_retired(raw, {"w_step": _is(0.0), "step_length_cap_m": _anything})
 
 
 class ActionConfig(BaseModel):
@@ -70,45 +91,20 @@ class ActionConfig(BaseModel):
     feed_forward: bool = False
     #: GaitPattern .npz for the feed-forward (None: the shipped Rajagopal 2016 pattern).
     pattern: str | None = None
-    #: Show the policy each leg's feed-forward phase (two observations appended, fractions of the cycle).
-    observe_phase: bool = False
-    #: At each heel strike, set the other leg's feed-forward phase to this percent of its cycle (humans: about
-    #: 50, the contralateral heel strike). None: each leg's clock runs from its own heel strike only, so a leg
-    #: whose stride is slower than the pattern's is commanded its swing pattern while it is still loaded.
-    contralateral_phase_percent: float | None = Field(None, ge=0, lt=100)
     #: At reset, the muscles start at the baseline's excitation (with ``feed_forward``: the human pattern at the
     #: reset pose's phase) instead of at rest.
     start_active: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, raw: object) -> object:
+        return drop_retired(raw, {"observe_phase": _is(False), "contralateral_phase_percent": _is(None)})
 
     @model_validator(mode="after")
     def _feed_forward_is_a_baseline(self) -> ActionConfig:
         if self.feed_forward and not self.residual:
             raise ValueError("feed_forward is the baseline of a residual action: set residual: true as well")
-        if self.observe_phase and not self.feed_forward:
-            raise ValueError("observe_phase shows the feed-forward's clock: set feed_forward: true as well")
-        if self.contralateral_phase_percent is not None and not self.feed_forward:
-            raise ValueError("contralateral_phase_percent sets the feed-forward's clock: set feed_forward: true")
         return self
-
-
-class AssistConfig(BaseModel):
-    """Balance assistance that fades out during training (a CPU-training lever, not in the paper; off with
-    ``initial_level`` 0). Gains are at full strength (level 1); see :mod:`synergait.env.assist`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    initial_level: float = Field(0.0, ge=0, le=1)
-    tilt_stiffness_nm_per_rad: float = Field(1000.0, ge=0)
-    tilt_damping_nms_per_rad: float = Field(100.0, ge=0)
-    height_stiffness_n_per_m: float = Field(8000.0, ge=0)
-    height_damping_ns_per_m: float = Field(800.0, ge=0)
-    lateral_damping_ns_per_m: float = Field(200.0, ge=0)
-    forward_gain_ns_per_m: float = Field(100.0, ge=0)
-    #: Curriculum: the level drops by ``decrement`` once an env's last ``window`` episodes average at least
-    #: ``advance_mean_steps`` control steps.
-    advance_mean_steps: float = Field(400.0, gt=0)
-    window: int = Field(10, gt=0)
-    decrement: float = Field(0.1, gt=0, le=1)
 
 
 class ImitationConfig(BaseModel):
@@ -161,10 +157,6 @@ class WalkConfig(BaseModel):
     #: curriculum and random terrain.
     fixed_speed_m_s: float | None = None
     fixed_slope_deg: float | None = None
-    #: Balance-first ramp (a CPU-training lever, not in the paper; 0 = off): in fixed-speed mode the target speed
-    #: grows linearly from ``speed_ramp_start_m_s`` to ``fixed_speed_m_s`` over this many episodes of each env.
-    speed_ramp_episodes: int = Field(0, ge=0)
-    speed_ramp_start_m_s: float = 0.0
     terrain_pool_size: int = Field(10_000, gt=0)
     terrain_seed: int = 0
     max_pitch_deg: float = 6.0
@@ -177,17 +169,20 @@ class WalkConfig(BaseModel):
     #: Fall: pelvis lower than this above the terrain beneath it (m), or any non-foot body part on the ground.
     fall_pelvis_height_m: float = 0.6
     fall_on_body_contact: bool = True
-    #: Vertical GRF above which a foot counts as loaded (heel strike in simulation), N.
+    #: Vertical GRF above which a foot counts as loaded, N: a heel strike is a foot becoming loaded while it is
+    #: ahead of the other foot (a trailing foot scuffing the ground at toe-off is not one).
     heel_strike_threshold_n: float = 15.0
-    #: A new contact is a heel strike only when that foot lands ahead of the other foot (along the direction of
-    #: travel). Without it (the detection before session 4) a trailing foot that scuffs the ground at toe-off
-    #: counted as a heel strike: it restarted that leg's feed-forward at 0 % and flipped the mirroring frame.
-    heel_strike_foot_ahead: bool = True
     reward: RewardConfig = RewardConfig()
     action: ActionConfig = ActionConfig()
-    assist: AssistConfig = AssistConfig()
     #: Imitation stage (None: the paper's predictive task).
     imitation: ImitationConfig | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, raw: object) -> object:
+        return drop_retired(raw, {"speed_ramp_episodes": _is(0), "speed_ramp_start_m_s": _anything,
+                                  "heel_strike_foot_ahead": _is(True),
+                                  "assist": lambda value: not (value or {}).get("initial_level", 0.0)})
 
     @property
     def substeps(self) -> int:
@@ -196,12 +191,6 @@ class WalkConfig(BaseModel):
         if abs(ratio - round(ratio)) > 1e-9:
             raise ValueError(f"control period 1/{self.control_hz} s is not a multiple of timestep {self.timestep_s} s")
         return round(ratio)
-
-    def final_task(self) -> WalkConfig:
-        """This configuration without the training-only help (speed ramp, balance assistance): the task that
-        evaluations, walking tests and trained walkers face."""
-        return self.model_copy(update={"speed_ramp_episodes": 0,
-                                       "assist": self.assist.model_copy(update={"initial_level": 0.0})})
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> WalkConfig:

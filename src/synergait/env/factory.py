@@ -11,7 +11,7 @@ import numpy as np
 from synergait.env.config import ActionConfig, WalkConfig
 from synergait.env.imitation import GaitClock, GaitReference, ImitationReward
 from synergait.env.walk import WalkEnv
-from synergait.env.wrappers import PhaseMirroring, PhaseObservation, ResidualAction, SynergyAction
+from synergait.env.wrappers import PhaseMirroring, ResidualAction, SynergyAction
 from synergait.errors import ParameterError
 from synergait.model.catalog import mirror_name
 from synergait.model.pose import load_pose_library
@@ -23,7 +23,7 @@ Controller = Literal["independent", "synergy"]
 
 def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | str | Path | None = None,
                   left_basis: SynergyBasis | str | Path | None = None, mirroring: bool | None = None,
-                  config: WalkConfig | None = None) -> gym.Env:
+                  config: WalkConfig | None = None, training: bool = True) -> gym.Env:
     """A walking environment for ``controller``.
 
     Args:
@@ -33,6 +33,8 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
             side's (right names are mirrored). Phase mirroring then needs equal k on both legs.
         mirroring: phase-based mirroring; default on for the synergy controller, off for the independent one.
         config: environment configuration (default: the paper's).
+        training: with ``config.imitation``, the imitation reward and early termination (training); without,
+            only the gait clock the policy observes (the task a walker is judged on).
     """
     if controller not in ("independent", "synergy"):
         raise ParameterError("controller", f"must be 'independent' or 'synergy', got '{controller}'")
@@ -52,13 +54,13 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
         env = SynergyAction(env, basis, left)
     if config.action.residual:
         env = _residual(env, walk, config.action)
-        if config.action.observe_phase:
-            env = PhaseObservation(env)
     if config.imitation is not None:
         reference = (GaitReference.default(walk.body) if config.imitation.reference is None else
                      GaitReference.from_poses(walk.body, load_pose_library(config.imitation.reference),
                                               config.imitation.reference))
-        env = ImitationReward(GaitClock(env, reference.stride_s), reference, config.imitation)
+        env = GaitClock(env, reference.stride_s)
+        if training:
+            env = ImitationReward(env, reference, config.imitation)
     if mirroring if mirroring is not None else controller == "synergy":
         env = PhaseMirroring(env)
     return env
@@ -82,5 +84,4 @@ def _residual(env: gym.Env, walk: WalkEnv, action: ActionConfig) -> ResidualActi
                  walk.body.muscle_indices([mirror_name(m) for m in pattern.muscles]))
     return ResidualAction(env, scale=action.residual_scale, baseline=action.baseline_excitation,
                           leg_patterns=patterns, leg_slots=slots, stride_s=pattern.stride_s,
-                          contralateral_percent=action.contralateral_phase_percent,
                           start_active=action.start_active)

@@ -22,18 +22,17 @@ class RewardTerms:
     rom: float
     fall: float
     quality: float
-    step: float
     total: float
 
     def as_dict(self) -> dict[str, float]:
         return {"ap": self.ap, "ml": self.ml, "head": self.head, "vel": self.vel, "effort": self.effort,
-                "rom": self.rom, "fall": self.fall, "quality": self.quality, "step": self.step, "total": self.total}
+                "rom": self.rom, "fall": self.fall, "quality": self.quality, "total": self.total}
 
 
 def walk_reward(*, forward_velocity: float, target_speed: float, lateral_velocity: float,
                 head_angular_velocity: np.ndarray, activations: np.ndarray, knee_angles: np.ndarray,
                 lumbar_extension: float, fell: bool, config: RewardConfig,
-                cocontraction: float = 0.0, step_length_m: float = 0.0) -> RewardTerms:
+                cocontraction: float = 0.0) -> RewardTerms:
     """Reward of one control step.
 
     Args:
@@ -46,7 +45,6 @@ def walk_reward(*, forward_velocity: float, target_speed: float, lateral_velocit
         lumbar_extension: rad.
         fell: whether this step ends the episode by a fall.
         cocontraction: mean instantaneous co-contraction of the agonist/antagonist pairs, 0-1 (quality term).
-        step_length_m: at a heel strike, the landing foot's distance ahead of the other foot, m (0 otherwise).
     """
     c = config.c
     error = abs(forward_velocity - target_speed)
@@ -61,8 +59,7 @@ def walk_reward(*, forward_velocity: float, target_speed: float, lateral_velocit
            + max(0.0, lumbar_extension - lumbar_high) + max(0.0, lumbar_low - lumbar_extension))
     fall = 1.0 if fell else 0.0
     quality = -((cocontraction - config.cocontraction_target) ** 2)
-    step = min(max(step_length_m, 0.0), config.step_length_cap_m)
     total = (config.w_vel * vel + config.w_effort * effort + config.w_rom * rom + config.w_fall * fall
-             + config.w_quality * quality + config.w_alive * (1.0 - fall) + config.w_step * step)
+             + config.w_quality * quality + config.w_alive * (1.0 - fall))
     return RewardTerms(ap=ap, ml=ml, head=head, vel=vel, effort=effort, rom=rom, fall=fall, quality=quality,
-                       step=step, total=total)
+                       total=total)

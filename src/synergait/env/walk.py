@@ -16,8 +16,6 @@
   physics also ends the episode, with ``info["termination"]`` saying why; the env never raises for it.
 * Each reset takes the next target speed of the deterministic curriculum and a terrain from the pool (index
   drawn from the env's seeded generator), or the fixed condition in evaluation mode.
-* Optional balance assistance (a training lever, off by default): a fading spring-damper on the pelvis, see
-  :mod:`synergait.env.assist`; ``info["assist_level"]`` gives its strength.
 * ``info`` holds every reward term, the target speed, the terrain label, and ``heel_strike`` ("right", "left"
   or None) detected from the feet's vertical GRF crossing ``heel_strike_threshold_n`` upwards while that foot is
   ahead of the other one.
@@ -33,7 +31,6 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from synergait.env.assist import PelvisAssist
 from synergait.env.config import WalkConfig
 from synergait.env.reward import walk_reward
 from synergait.model.body import Musculoskeleton
@@ -73,7 +70,6 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self.terrain: Terrain = flat_terrain(self.body.model.nmocap)
         self._steps = 0
         self._loaded = np.zeros(2, dtype=bool)
-        self._last_step_foot: int | None = None  # the foot (0 right, 1 left) that made the last step
         self._last_obs = np.zeros(size, dtype=np.float32)
         model = self.body.model
         sizes = np.cumsum([0, 5 * self.n_muscles, 4, 3, 6, model.nq, model.nv, 6, 3, 1])
@@ -81,16 +77,6 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self._muscle_buffer = np.empty((5, self.n_muscles))
         root_qpos = self.observation_labels.index(f"qpos:{self.body.info.free_joint}:x")
         self._root_translation = slice(root_qpos, root_qpos + 3)
-        self.assist = PelvisAssist(self.body, self.config.assist)
-
-    @property
-    def assist_level(self) -> float:
-        """Strength of the balance assistance in [0, 1] (0: none; see :mod:`synergait.env.assist`)."""
-        return self.assist.level
-
-    @assist_level.setter
-    def assist_level(self, level: float) -> None:
-        self.assist.level = float(level)
 
     # --- observation layout and mirroring ----------------------------------------------------------------------
     def _observation_layout(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -168,10 +154,6 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self.episode_index = 0 if seed is not None else self.episode_index + 1
         if config.fixed_speed_m_s is not None or config.fixed_slope_deg is not None:
             self.target_speed = config.fixed_speed_m_s or self.pose.forward_speed_m_s
-            if config.speed_ramp_episodes:
-                progress = min(1.0, self.episode_index / config.speed_ramp_episodes)
-                self.target_speed = config.speed_ramp_start_m_s + progress * (
-                    self.target_speed - config.speed_ramp_start_m_s)
             self.terrain = slope_terrain(config.fixed_slope_deg or 0.0, self.body.model.nmocap)
         else:
             curriculum = config.speed_curriculum
@@ -182,10 +164,8 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         pose = (self.pose_library[int(self.np_random.integers(len(self.pose_library)))]
                 if self.config.init_pose == "gait_cycle" else self.pose)
         self.body.set_pose(self._perturbed_pose(pose))
-        self.assist.start_episode(self._steps if self.episode_index > 0 else None)
         self._steps = 0
         self._loaded = self.body.foot_forces()[:, 2] > config.heel_strike_threshold_n
-        self._last_step_foot = None
         observation = self._observation()
         self._last_obs = observation
         return observation, {"target_speed": self.target_speed, "terrain": self.terrain.label,
@@ -210,12 +190,7 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         body, data, config = self.body, self.body.data, self.config
         data.ctrl[:] = np.clip(action, 0.0, 1.0)
-        if self.assist.level > 0:
-            for _ in range(self.substeps):
-                self.assist.apply(self.target_speed)
-                mujoco.mj_step(body.model, data)
-        else:
-            mujoco.mj_step(body.model, data, nstep=self.substeps)
+        mujoco.mj_step(body.model, data, nstep=self.substeps)
         self._steps += 1
         unstable = self._instability()
         if unstable:
@@ -225,19 +200,9 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         loaded = forces[:, 2] > config.heel_strike_threshold_n
         strikes = loaded & ~self._loaded
         self._loaded = loaded
-        step_length = 0.0
         if strikes.any():
             forward = body.feet_position() @ FORWARD
-            ahead = forward - forward[::-1]  # each foot's distance ahead of the other, m
-            if config.heel_strike_foot_ahead:
-                strikes &= ahead > 0
-            side = int(strikes.argmax())
-            # A step lands ahead of the other foot, and with the foot that did not make the last one: a foot that
-            # bounces and lands again earns nothing (CPU-trained walkers learned to collect twice per step).
-            if strikes[side] and ahead[side] > 0:
-                if side != self._last_step_foot:
-                    step_length = float(ahead[side])
-                self._last_step_foot = side
+            strikes &= forward > forward[::-1]  # a heel strike lands ahead of the other foot
         heel_strike = "right" if strikes[0] else "left" if strikes[1] else None
         termination = self._fall(body_contact)
         com_velocity = body.com_velocity()
@@ -246,12 +211,11 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
             lateral_velocity=float(com_velocity @ RIGHT), head_angular_velocity=body.head_angular_velocity(),
             activations=data.act, knee_angles=body.knee_angles(), lumbar_extension=body.lumbar_extension(),
             fell=termination is not None, config=config.reward,
-            cocontraction=self._cocontraction() if config.reward.w_quality else 0.0, step_length_m=step_length)
+            cocontraction=self._cocontraction() if config.reward.w_quality else 0.0)
         observation = self._observation(forces, com_velocity)
         self._last_obs = observation
         truncated = termination is None and self._steps >= config.episode_steps
         info = {**terms.as_dict(), "target_speed": self.target_speed, "heel_strike": heel_strike,
-                "assist_level": self.assist.level,
                 "terrain": self.terrain.label, "forward_position_m": float(body.com_position() @ FORWARD)}
         if termination:
             info["termination"] = termination

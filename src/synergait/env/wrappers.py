@@ -4,8 +4,6 @@
   excitations are ``clip(w @ H, 0, 1)``. Action layout: ``[w_right (k_r), w_left (k_l), trunk (n_trunk)]``.
 * :class:`ResidualAction`: the action is an offset in [-1, 1] from a baseline command (constant, or a leg's
   human gait pattern at its gait-cycle phase): a CPU-training lever, not in the paper.
-* :class:`PhaseObservation`: each leg's gait-cycle phase (the clock of the feed-forward) appended to the
-  observation: a CPU-training lever, not in the paper.
 * :class:`PhaseMirroring` (Abdolhosseini et al. 2019): at each heel strike the roles of the legs swap, so the
   policy always acts in a "leading leg = right" frame. While the left leg leads, observations are mirrored
   before the policy sees them and actions are mirrored before the body receives them.
@@ -85,7 +83,6 @@ class ResidualAction(gym.Wrapper):
         leg_slots: the action indices of each leg's commands (in the order of its pattern's columns).
         stride_s: the gait cycle's duration, s: a leg's phase is the time since its last heel strike over it
             (held at 100 % when the next heel strike is late), started from ``info["cycle_percent"]`` of reset.
-        contralateral_percent: if given, a heel strike also sets the other leg's phase to this percent.
         start_active: at reset, set the muscles' activations to the baseline's excitations (a reference-state
             initialisation of the muscles: a pose from mid-gait otherwise starts with every muscle at rest).
     """
@@ -93,8 +90,7 @@ class ResidualAction(gym.Wrapper):
     def __init__(self, env: gym.Env, *, scale: float = 0.5, baseline: float = 0.05,
                  leg_patterns: tuple[np.ndarray, np.ndarray] | None = None,
                  leg_slots: tuple[np.ndarray, np.ndarray] | None = None,
-                 stride_s: float = 1.0, contralateral_percent: float | None = None,
-                 start_active: bool = False) -> None:
+                 stride_s: float = 1.0, start_active: bool = False) -> None:
         super().__init__(env)
         n = int(np.prod(env.action_space.shape))
         self.action_space = gym.spaces.Box(-1.0, 1.0, (n,), dtype=np.float32)
@@ -105,14 +101,8 @@ class ResidualAction(gym.Wrapper):
                 s.size != p.shape[1] for s, p in zip(leg_slots, leg_patterns, strict=True))):
             raise ValueError("a feed-forward pattern needs each leg's action slots, one per pattern column")
         self._period = env.unwrapped.control_period_s / stride_s * 100.0  # % of the cycle per control step
-        self.contralateral_percent = contralateral_percent
         self.start_active = start_active
         self.phase_percent = np.zeros(2)  # right, left
-
-    @property
-    def has_feed_forward(self) -> bool:
-        """Whether the baseline follows the legs' gait patterns (and ``phase_percent`` means something)."""
-        return self._patterns is not None
 
     def baseline(self) -> np.ndarray:
         """The command a zero action gives now."""
@@ -147,39 +137,7 @@ class ResidualAction(gym.Wrapper):
         if strike is not None:
             leg = 0 if strike == "right" else 1
             self.phase_percent[leg] = 0.0
-            if self.contralateral_percent is not None:
-                self.phase_percent[1 - leg] = self.contralateral_percent
         return observation, reward, terminated, truncated, info
-
-
-class PhaseObservation(gym.ObservationWrapper):
-    """Append each leg's gait-cycle phase (fraction of its cycle in [0, 1]: right, left) to the observation.
-
-    Sits on :class:`ResidualAction` with a feed-forward, whose clock it shows: without it the policy does not
-    know which part of the human pattern its baseline is playing. The phase is linear, not an angle, so that a
-    leg held at 100 % (its heel strike is late) differs from one that has just struck.
-    """
-
-    def __init__(self, env: gym.Env) -> None:
-        super().__init__(env)
-        if not isinstance(env, ResidualAction) or not env.has_feed_forward:
-            raise ValueError("PhaseObservation needs a ResidualAction with a feed-forward pattern beneath it")
-        self._residual = env
-        base = env.observation_space
-        self._n_base = base.shape[0]
-        self.observation_space = gym.spaces.Box(
-            np.append(base.low, [0.0, 0.0]).astype(np.float32), np.append(base.high, [1.0, 1.0]).astype(np.float32),
-            dtype=np.float32)
-        self.observation_labels = [*env.get_wrapper_attr("observation_labels"), "phase:right", "phase:left"]
-        self._mirror_base = env.get_wrapper_attr("mirror_observation")
-
-    def observation(self, observation: np.ndarray) -> np.ndarray:
-        return np.append(observation, self._residual.phase_percent / 100.0).astype(np.float32)
-
-    def mirror_observation(self, observation: np.ndarray) -> np.ndarray:
-        """The observation of the mirror-image state: the body's part mirrored, the legs' phases swapped."""
-        body = self._mirror_base(observation[..., :self._n_base])
-        return np.concatenate([body, observation[..., self._n_base:][..., ::-1]], axis=-1).astype(np.float32)
 
 
 class PhaseMirroring(gym.Wrapper):

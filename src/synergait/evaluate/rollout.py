@@ -25,7 +25,7 @@ from synergait.data.trial import Trial
 from synergait.data.units import RAD_TO_DEG
 from synergait.errors import InputFileError, ParameterError
 from synergait.model.catalog import FORWARD, RIGHT
-from synergait.train.walker import Walker
+from synergait.walker import Walker, run_episode
 
 #: ReferenceSet EMG code -> right-leg muscle of the model.
 EVALUATED_MUSCLES = {"SOL": "soleus_r", "GASmed": "gasmed_r", "TA": "tibant_r", "ST": "semiten_r", "BF": "bflh_r",
@@ -66,9 +66,7 @@ def evaluate_condition(walker: Walker, condition: Condition, *, rollouts: int = 
                        seed: int = 0, max_steps: int = 1000, label: str = "sim") -> ConditionResult:
     """Run ``rollouts`` deterministic episodes at ``condition`` and cut their final ``strides`` right cycles."""
     env = walker.make_env(speed_m_s=condition.speed_m_s, slope_deg=condition.slope_deg, episode_steps=max_steps)
-    policy = walker.act
-    walk = env.unwrapped
-    body = walk.body
+    body = env.unwrapped.body
     model = body.model
     hip, knee, ankle = (int(model.jnt_dofadr[model.joint(j).id]) for j in ("hip_flexion_r", "knee_angle_r",
                                                                           "ankle_angle_r"))
@@ -76,14 +74,11 @@ def evaluate_condition(walker: Walker, condition: Condition, *, rollouts: int = 
     frames, gaps = [], []
     speeds, cadences, stride_lengths, stance = [], [], [], []
     for episode in range(rollouts):
-        observation, _ = env.reset(seed=seed + episode)
-        rows, strikes, steps_done, fell = [], [], 0, None
-        for _ in range(max_steps):
-            observation, _, terminated, truncated, info = env.step(policy(observation))
-            steps_done += 1
-            if terminated:
-                fell = info.get("termination")
-                break
+        rows, strikes = [], []
+
+        def record(info: dict, rows: list = rows, strikes: list = strikes) -> None:
+            if "termination" in info:
+                return  # the state a fall ends in is not part of the gait
             data = body.data
             knee_moment = float(body.coupling_jacobian(np.array([knee]))[:, 0] @ data.qfrc_actuator)
             force = body.foot_forces()[0] / body.body_weight_n
@@ -93,8 +88,9 @@ def evaluate_condition(walker: Walker, condition: Condition, *, rollouts: int = 
                          *data.act[muscles], float(body.com_position() @ FORWARD)])
             if info["heel_strike"] == "right":
                 strikes.append(data.time)
-            if truncated:
-                break
+
+        result = run_episode(walker, env, seed=seed + episode, on_step=record)
+        steps_done, fell = result.steps, result.termination
         if len(strikes) < 2:
             gaps.append(f"rollout {episode}: {len(strikes)} right heel strike(s) in {steps_done} steps"
                         + (f" ({fell})" if fell else "") + ": no complete stride")

@@ -20,12 +20,12 @@ from synergait.data.reference import Condition, ReferenceSet
 from synergait.evaluate.metrics import score
 from synergait.evaluate.rollout import ConditionResult, evaluate_condition, simulated_reference
 from synergait.fileio import atomic_path, atomic_write_text, to_jsonable
-from synergait.train.walker import Walker
+from synergait.walker import load_walker
 
 
 def _one_condition(policy: str, controller: str | None, basis: str | None, speed: float, slope: float,
                    rollouts: int, strides: int, seed: int, max_steps: int, label: str) -> ConditionResult:
-    walker = Walker.load(policy, controller=controller, basis=basis, seed=seed)
+    walker = load_walker(policy, controller=controller, basis=basis, seed=seed)
     return evaluate_condition(walker, Condition(speed, slope), rollouts=rollouts, strides=strides, seed=seed,
                               max_steps=max_steps, label=label)
 
@@ -34,10 +34,11 @@ def evaluate_policy(policy: str, conditions: list[Condition], out: str | Path, *
                     reference: ReferenceSet | None = None, basis: str | None = None, rollouts: int = 10,
                     strides: int = 10, seed: int = 0, max_steps: int = 1000, label: str | None = None,
                     workers: int = 1, address: str | None = None) -> dict[str, Any]:
-    """Evaluate ``policy`` (see :meth:`Walker.load`) at each condition and score it against ``reference``."""
+    """Evaluate ``policy`` (see :func:`~synergait.walker.load_walker`) at each condition and score it against
+    ``reference``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    controller = Walker.load(policy, controller=controller, basis=basis).controller  # fail early on a bad policy
+    controller = load_walker(policy, controller=controller, basis=basis).controller  # fail early on a bad policy
     label = label or controller
     arguments = [(policy, controller, basis, c.speed_m_s, c.slope_deg, rollouts, strides, seed, max_steps, label)
                  for c in conditions]
@@ -48,7 +49,6 @@ def evaluate_policy(policy: str, conditions: list[Condition], out: str | Path, *
         remote = ray.remote(_one_condition)
         results = ray.get([remote.remote(*a) for a in arguments])
     elif workers > 1:
-        # spawn, not fork: the parent has loaded the policy, and a forked torch deadlocks in the children.
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = list(pool.map(_one_condition, *zip(*arguments, strict=True)))
     else:

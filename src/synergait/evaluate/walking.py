@@ -12,8 +12,7 @@ import numpy as np
 from rich.console import Console
 from rich.progress import track
 
-from synergait.model.catalog import FORWARD
-from synergait.train.walker import Walker
+from synergait.walker import Walker, run_episode
 
 
 def walking_test(walker: Walker, *, episodes: int = 10, steps: int = 400, speed_m_s: float = 1.2,
@@ -26,31 +25,24 @@ def walking_test(walker: Walker, *, episodes: int = 10, steps: int = 400, speed_
     mean of each reward term.
     """
     env = walker.make_env(speed_m_s=speed_m_s, slope_deg=slope_deg, episode_steps=steps)
-    body, period = env.unwrapped.body, env.unwrapped.control_period_s
-    lengths, distances, terminations = [], [], {}
-    terms: dict[str, list[float]] = {}
-    for episode in track(range(episodes), description="walking test", disable=not progress,
-                         console=Console(stderr=True)):
-        observation, _ = env.reset(seed=seed + episode)
-        start = float(body.com_position() @ FORWARD)
-        length, terminated, truncated, info = 0, False, False, {}
-        while not (terminated or truncated):
-            observation, _, terminated, truncated, info = env.step(walker.act(observation))
-            length += 1
-            for key in ("total", "vel", "effort", "rom", "fall"):
-                if key in info:
-                    terms.setdefault(key, []).append(float(info[key]))
-        reason = info.get("termination", "time limit")
+    runs = [run_episode(walker, env, seed=seed + episode)
+            for episode in track(range(episodes), description="walking test", disable=not progress,
+                                 console=Console(stderr=True))]
+    terminations: dict[str, int] = {}
+    for episode in runs:
+        reason = episode.termination or "time limit"
         terminations[reason] = terminations.get(reason, 0) + 1
-        lengths.append(length)
-        distances.append(float(body.com_position() @ FORWARD) - start)
-    durations = np.array(lengths) * period
+    lengths = [e.steps for e in runs]
+    distances = [e.distance_m for e in runs]
+    durations = np.array([e.duration_s for e in runs])
     speeds = np.array(distances) / durations
     walking = [n >= steps and abs(v - speed_m_s) <= speed_tolerance_m_s for n, v in zip(lengths, speeds, strict=True)]
+    weights = np.array(lengths) / sum(lengths)  # reward terms: the mean over all steps of all episodes
     return {"policy": walker.name, "controller": walker.controller, "speed_m_s": speed_m_s, "slope_deg": slope_deg,
             "steps": steps, "episodes": episodes, "falls": sum(n < steps for n in lengths), "walking": sum(walking),
             "mean_steps": float(np.mean(lengths)), "mean_distance_m": float(np.mean(distances)),
             "mean_speed_m_s": float(np.sum(distances) / np.sum(durations)),
             "episode_steps": lengths, "episode_distance_m": [round(d, 3) for d in distances],
             "episode_speed_m_s": [round(float(v), 3) for v in speeds], "terminations": terminations,
-            "mean_reward_terms": {k: float(np.mean(v)) for k, v in terms.items()}}
+            "mean_reward_terms": {k: float(sum(w * e.reward_terms[k] for w, e in zip(weights, runs, strict=True)))
+                                  for k in runs[0].reward_terms}}

@@ -26,14 +26,13 @@ def rollout_frames(policy_source: str, controller: str | None = None, *, basis: 
     restarts after a fall so the clip always lasts ``seconds``."""
     import mujoco
 
-    from synergait.train.walker import Walker
+    from synergait.walker import load_walker, run_episode
 
-    walker = Walker.load(policy_source, controller=controller, basis=basis, seed=seed)
-    act, info = walker.act, {"policy": walker.name, "controller": walker.controller, **walker.meta}
+    walker = load_walker(policy_source, controller=controller, basis=basis, seed=seed)
+    info = {"policy": walker.name, "controller": walker.controller, **walker.meta}
     env = walker.make_env(speed_m_s=speed_m_s, slope_deg=0.0)
     walk = env.unwrapped
     model, data = walk.body.model, walk.body.data
-    observation, _ = env.reset(seed=seed)
     try:
         renderer = mujoco.Renderer(model, height, width)
     except Exception as exc:
@@ -52,15 +51,20 @@ def rollout_frames(policy_source: str, controller: str | None = None, *, basis: 
     steps_per_frame = max(1, round(1.0 / (fps * walk.control_period_s)))
     n_frames = int(seconds * fps)
     frames = np.empty((n_frames, height, width, 3), dtype=np.uint8)
-    falls = 0
-    for frame in range(n_frames):
-        for _ in range(steps_per_frame):
-            observation, _, terminated, truncated, _ = env.step(act(observation))
-            if terminated or truncated:
-                falls += int(terminated)
-                observation, _ = env.reset()
-        renderer.update_scene(data, camera, options)
-        frames[frame] = renderer.render()
+    count = {"steps": 0, "frames": 0}
+
+    def capture(_: dict) -> bool:
+        count["steps"] += 1
+        if count["steps"] % steps_per_frame == 0:
+            renderer.update_scene(data, camera, options)
+            frames[count["frames"]] = renderer.render()
+            count["frames"] += 1
+        return count["frames"] < n_frames
+
+    falls, episode = 0, 0
+    while count["frames"] < n_frames:  # the episode restarts after a fall, so the clip lasts ``seconds``
+        falls += int(run_episode(walker, env, seed=seed + episode, on_step=capture).fell)
+        episode += 1
     renderer.close()
     return frames, {**info, "falls": falls, "frames": n_frames, "fps": fps}
 

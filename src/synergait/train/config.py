@@ -7,13 +7,17 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from synergait.env.config import WalkConfig
+from synergait.env.config import WalkConfig, drop_retired
 from synergait.errors import ParameterError
 from synergait.fileio import read_yaml_model
 
 PRESETS = ("paper", "cpu", "imitation")
+
+
+def _is_none(value: object) -> bool:
+    return value is None
 
 
 class TrainConfig(BaseModel):
@@ -45,9 +49,6 @@ class TrainConfig(BaseModel):
     n_epochs: int = 5
     gae_lambda: float = 0.95
     clip_range: float = 0.2
-    #: Stop a PPO update's epochs once the approximate KL to the rollout policy exceeds 1.5 x this (SB3);
-    #: None: always run ``n_epochs``.
-    target_kl: float | None = Field(None, gt=0)
     ent_coef: float = 0.0
     #: Initial log standard deviation of PPO's Gaussian policy (SB3's default 0: std 1 over a [-1, 1] action).
     log_std_init: float = 0.0
@@ -59,6 +60,11 @@ class TrainConfig(BaseModel):
     checkpoint_every_steps: int = Field(100_000, gt=0)
     save_replay_buffer: bool = False
     env: WalkConfig = WalkConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, raw: object) -> object:
+        return drop_retired(raw, {"target_kl": _is_none})
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> TrainConfig:

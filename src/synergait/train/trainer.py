@@ -46,12 +46,10 @@ EPISODE_FIELDS = ["step", "env", "return", "length", "wall_s", "cpu_s"]
 EVAL_FIELDS = ["step", "mean_return", "std_return", "mean_length", "wall_s"]
 
 
-def _make_env(config: TrainConfig, evaluation: bool = False):
-    env_config = config.env.final_task() if evaluation else config.env
-
+def _make_env(config: TrainConfig):
     def factory():
         return Monitor(make_walk_env(config.controller, basis=config.basis, mirroring=config.mirroring,
-                                     config=env_config))
+                                     config=config.env))
     return factory
 
 
@@ -81,8 +79,7 @@ def make_algorithm(config: TrainConfig, envs: VecEnv, tensorboard_dir: Path | No
                    batch_size=config.batch_size, train_freq=config.train_freq, gradient_steps=config.gradient_steps,
                    policy_kwargs={"net_arch": {"pi": net, "qf": net}, "activation_fn": torch.nn.ReLU}, **common)
     return PPO("MlpPolicy", envs, n_steps=config.n_steps, batch_size=config.batch_size, n_epochs=config.n_epochs,
-               gae_lambda=config.gae_lambda, clip_range=config.clip_range, target_kl=config.target_kl,
-               ent_coef=config.ent_coef,
+               gae_lambda=config.gae_lambda, clip_range=config.clip_range, ent_coef=config.ent_coef,
                policy_kwargs={"net_arch": {"pi": net, "vf": net}, "activation_fn": torch.nn.ReLU,
                               "log_std_init": config.log_std_init}, **common)
 
@@ -156,7 +153,7 @@ class RunCallback(BaseCallback):
         """Deterministic episodes on a fresh env (same task); keep the policy if its mean return is the best."""
         self._last_eval_step = self.num_timesteps
         if self._eval_env is None:
-            self._eval_env = DummyVecEnv([_make_env(self.config, evaluation=True)])
+            self._eval_env = DummyVecEnv([_make_env(self.config)])
             self._eval_env.seed(self.config.seed + 10_000)
         normaliser = self.model.get_vec_normalize_env()
         returns, lengths = [], []
@@ -176,7 +173,6 @@ class RunCallback(BaseCallback):
                            "mean_length": float(np.mean(lengths)), "wall_s": round(wall, 3)})
         self.logger.record("eval/mean_return", mean)
         self.logger.record("eval/mean_length", float(np.mean(lengths)))
-        self.logger.record("curriculum/assist_level", float(np.mean(self.training_env.get_attr("assist_level"))))
         if self.state.get("best_mean_return") is None or mean > self.state["best_mean_return"]:
             self.state["best_mean_return"], self.state["best_step"] = mean, self.num_timesteps
             with atomic_path(self.run / "best_model.zip") as tmp:
@@ -213,24 +209,18 @@ class RunCallback(BaseCallback):
         atomic_write_text(self.run / "run.json", json.dumps(
             {"num_timesteps": step, "total_steps": self.config.total_steps, "cpu_hours": cpu / 3600,
              "wall_hours": wall / 3600, "best_mean_return": self.state.get("best_mean_return"),
-             "best_step": self.state.get("best_step"), "assist_level": state["assist_level"]}, indent=1))
+             "best_step": self.state.get("best_step")}, indent=1))
 
 
-#: Per-environment training progress kept in checkpoints: curriculum position and balance-assistance level.
-CURRICULUM_ATTRIBUTES = ("episode_index", "assist_level")
-
-
-def curriculum_state(envs: VecEnv) -> dict[str, list[float]]:
-    """Each environment's curriculum position and assistance level (read through Monitor and wrappers)."""
-    return {name: [float(v) for v in envs.get_attr(name)] for name in CURRICULUM_ATTRIBUTES}
+def curriculum_state(envs: VecEnv) -> dict[str, list[int]]:
+    """Each environment's position in the speed curriculum (read through Monitor and wrappers)."""
+    return {"episode_index": [int(v) for v in envs.get_attr("episode_index")]}
 
 
 def restore_curriculum(envs: VecEnv, state: dict[str, Any]) -> None:
-    """Put each environment's curriculum position and assistance level back from a checkpoint's ``state``."""
-    for name in CURRICULUM_ATTRIBUTES:
-        for index, value in enumerate(state.get(name, [])):
-            envs.env_method("set_wrapper_attr", name, int(value) if name == "episode_index" else value,
-                            indices=[index])
+    """Put each environment's curriculum position back from a checkpoint's ``state``."""
+    for index, value in enumerate(state.get("episode_index", [])):
+        envs.env_method("set_wrapper_attr", "episode_index", int(value), indices=[index])
 
 
 def _latest(run: Path) -> Path | None:
@@ -245,8 +235,7 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
     """Train (or resume) the run in directory ``run``; returns a summary (steps, CPU hours, best return).
 
     Args:
-        config: the run's configuration (ignored on resume: the run's own ``config.yaml`` is read back; of its PPO
-            settings, ``target_kl`` may be changed there between resumes).
+        config: the run's configuration (ignored on resume: the run's own ``config.yaml`` is read back).
         resume: continue from the run's latest checkpoint.
         time_limit_s: stop (with a checkpoint) after this much wall time; resume later to go on.
         total_steps: on resume, a new step budget for the run (e.g. to extend it), recorded in ``config.yaml``.
@@ -291,8 +280,6 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
             envs = VecNormalize.load(str(latest / "vecnormalize.pkl"), envs.venv)
         model = ALGORITHMS[config.algo].load(latest / "model.zip", env=envs, device=config.device,
                                              tensorboard_log=str(run / "tensorboard"))
-        if isinstance(model, PPO):
-            model.target_kl = config.target_kl  # may be set in config.yaml between resumes (a fine-tune)
         if (latest / "replay_buffer.pkl").exists() and hasattr(model, "load_replay_buffer"):
             model.load_replay_buffer(latest / "replay_buffer.pkl")
         envs.reset()  # consumes the seeds (a seeded reset restarts the curriculum), so restore after it

@@ -1,0 +1,105 @@
+"""Stable-Baselines3 policies -> walker directories (:mod:`synergait.walker.policy`).
+
+SB3 stores a policy in ``model.zip`` and its observation normaliser in ``vecnormalize.pkl``; loading either
+unpickles it, which can run any code. Do it only for files you trust: your own training runs
+(:func:`export_walker`) or a walker whose source you trust (:func:`import_sb3_walker`, ``--trust`` on the
+command line). The walker written holds only YAML and plain arrays.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from synergait.errors import InputFileError, ParameterError
+from synergait.train.config import TrainConfig
+from synergait.walker.policy import MlpWalker, NetworkSpec
+from synergait.walker.spec import EnvSpec
+
+
+def policy_arrays(model: Any) -> tuple[dict[str, np.ndarray], str, str]:
+    """The deterministic action network of an SB3 PPO or SAC model as plain arrays ``w0, b0, ...``, with its
+    activation (``relu`` / ``tanh``) and output (``clip`` for PPO's Gaussian mean, ``tanh`` for SAC)."""
+    from stable_baselines3 import PPO, SAC
+
+    policy = model.policy
+    if isinstance(model, PPO):
+        hidden, head, output = policy.mlp_extractor.policy_net, policy.action_net, "clip"
+    elif isinstance(model, SAC):
+        hidden, head, output = policy.actor.latent_pi, policy.actor.mu, "tanh"
+    else:
+        raise ParameterError("policy", f"{type(model).__name__} is not a PPO or SAC model")
+    linear = [m for m in hidden if isinstance(m, torch.nn.Linear)] + [head]
+    activations = {type(m).__name__ for m in hidden if not isinstance(m, torch.nn.Linear)}
+    if not activations <= {"ReLU", "Tanh"} or len(activations) > 1:
+        raise ParameterError("policy", f"unsupported activation(s) {sorted(activations)} (ReLU or Tanh)")
+    arrays = {}
+    for i, layer in enumerate(linear):
+        arrays[f"w{i}"] = layer.weight.detach().cpu().numpy().astype(np.float64)
+        arrays[f"b{i}"] = layer.bias.detach().cpu().numpy().astype(np.float64)
+    return arrays, "tanh" if activations == {"Tanh"} else "relu", output
+
+
+def sb3_walker(model_file: Path, config: TrainConfig, normaliser_file: Path | None, *, name: str,
+               meta: dict[str, Any]) -> MlpWalker:
+    """Load (unpickle: trusted files only) an SB3 model and its normaliser into an :class:`MlpWalker`."""
+    from stable_baselines3 import PPO, SAC
+
+    algorithm = PPO if config.algo == "ppo" else SAC
+    try:
+        model = algorithm.load(model_file, device="cpu")
+    except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise InputFileError(model_file, f"not a Stable-Baselines3 {config.algo.upper()} model ({exc})") from None
+    arrays, activation, output = policy_arrays(model)
+    network = NetworkSpec(activation=activation, output=output)  # type: ignore[arg-type]
+    if normaliser_file is not None:
+        with normaliser_file.open("rb") as f:
+            normaliser = pickle.load(f)
+        if normaliser.norm_obs:
+            arrays.update(obs_mean=np.asarray(normaliser.obs_rms.mean), obs_var=np.asarray(normaliser.obs_rms.var))
+            network = network.model_copy(update={"normalize_observations": True,
+                                                 "clip_observation": float(normaliser.clip_obs),
+                                                 "epsilon": float(normaliser.epsilon)})
+    spec = EnvSpec(controller=config.controller, basis=config.basis, mirroring=config.mirroring, env=config.env)
+    return MlpWalker(name, spec, network, arrays, {**meta, "algorithm": config.algo},
+                     config.model_dump(mode="json"))
+
+
+def export_walker(run: str | Path, out: str | Path, *, extra: dict[str, Any] | None = None) -> Path:
+    """Write a training run's best policy (your own run: its files are trusted) as a walker directory ``out``."""
+    run = Path(run)
+    model_file = run / "best_model.zip"
+    if not (run / "config.yaml").is_file() or not model_file.is_file():
+        raise InputFileError(run, "not a synergait training run with a best policy (config.yaml, best_model.zip)")
+    config = TrainConfig.from_yaml(run / "config.yaml")
+    normaliser = run / "best_vecnormalize.pkl"
+    summary = json.loads((run / "run.json").read_text()) if (run / "run.json").exists() else {}
+    meta = {"source_run": run.name, "controller": config.controller, "seed": config.seed,
+            "run_steps": summary.get("num_timesteps"), "best_step": summary.get("best_step"),
+            "cpu_hours": summary.get("cpu_hours"), **(extra or {})}
+    walker = sb3_walker(model_file, config, normaliser if normaliser.is_file() else None, name=str(out), meta=meta)
+    return walker.save(out)
+
+
+def import_sb3_walker(source: str | Path, out: str | Path, *, trust: bool) -> Path:
+    """Convert an SB3 walker directory (``model.zip``, ``config.yaml``, optional ``vecnormalize.pkl`` and
+    ``walker.json``) from elsewhere into a walker directory; ``trust`` must be given (its pickles run code)."""
+    source = Path(source)
+    if not trust:
+        raise ParameterError("--trust", f"importing {source} unpickles its files, which can run any code: pass "
+                                        "--trust only for a source you trust")
+    model_file, config_file = source / "model.zip", source / "config.yaml"
+    if not model_file.is_file() or not config_file.is_file():
+        raise InputFileError(source, "not an SB3 walker directory (needs model.zip and config.yaml)")
+    config = TrainConfig.from_yaml(config_file)
+    normaliser = source / "vecnormalize.pkl"
+    meta_file = source / "walker.json"
+    meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+    walker = sb3_walker(model_file, config, normaliser if normaliser.is_file() else None, name=str(out),
+                        meta={**meta, "imported_from": source.name})
+    return walker.save(out)

@@ -1,0 +1,168 @@
+"""Walkers: a policy with its environment spec, in files that cannot run code, and the one episode loop."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from synergait.env import WalkConfig
+from synergait.env.config import ActionConfig
+from synergait.errors import InputFileError, ParameterError
+from synergait.evaluate.walking import walking_test
+from synergait.train.config import TrainConfig
+from synergait.train.export import export_walker, import_sb3_walker
+from synergait.train.trainer import train
+from synergait.walker import SHIPPED_WALKERS, EnvSpec, Walker, load_walker, run_episode
+
+
+@pytest.fixture(scope="module")
+def residual_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny PPO run of the independent controller with the CPU recipe's residual feed-forward action."""
+    env = WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=0.0, init_pose="gait_cycle",
+                     action=ActionConfig(residual=True, feed_forward=True))
+    config = TrainConfig.preset("cpu", controller="independent", total_steps=256, n_envs=1, n_steps=256,
+                                batch_size=64, eval_every_steps=10_000, env=env.model_dump())
+    run = tmp_path_factory.mktemp("walker") / "run"
+    train(config, run, progress=False)
+    return run
+
+
+def test_an_exported_run_acts_as_its_sb3_policy(residual_run: Path, tmp_path: Path) -> None:
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.vec_env import VecNormalize
+
+    exported = export_walker(residual_run, tmp_path / "walker", extra={"note": "test"})
+    assert sorted(p.name for p in exported.iterdir()) == ["walker.yaml", "weights.npz"]
+    walker = load_walker(exported)
+    assert walker.controller == "independent" and walker.spec.env.action.feed_forward
+    assert walker.meta["run_steps"] == 256 and walker.meta["note"] == "test"
+    assert walker.make_env().action_space.low.min() == -1.0  # residual actions, as in training
+    model = PPO.load(residual_run / "best_model.zip", device="cpu")
+    with (residual_run / "best_vecnormalize.pkl").open("rb") as f:
+        normaliser: VecNormalize = pickle.load(f)
+    env = walker.make_env()
+    observation, _ = env.reset(seed=0)
+    for _ in range(20):
+        expected, _ = model.predict(normaliser.normalize_obs(observation), deterministic=True)
+        np.testing.assert_allclose(walker.act(observation), expected, atol=1e-4)
+        observation, *_ = env.step(walker.act(observation))
+    with pytest.raises(ParameterError, match="is a independent walker, not synergy"):
+        load_walker(exported, controller="synergy")
+    with pytest.raises(InputFileError, match="export it to a walker first"):
+        load_walker(residual_run)
+
+
+def _sb3_walker_dir(residual_run: Path, directory: Path) -> Path:
+    directory.mkdir()
+    shutil.copyfile(residual_run / "best_model.zip", directory / "model.zip")
+    shutil.copyfile(residual_run / "best_vecnormalize.pkl", directory / "vecnormalize.pkl")
+    shutil.copyfile(residual_run / "config.yaml", directory / "config.yaml")
+    return directory
+
+
+class _Payload:
+    """Unpickling this writes a file: what a malicious walker would do."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.write_text, (self.target, "pwned"))
+
+
+def test_walkers_that_would_run_code_are_refused(residual_run: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned.txt"
+    # 1. a normaliser pickle with a payload
+    pickled = _sb3_walker_dir(residual_run, tmp_path / "pickle_walker")
+    (pickled / "vecnormalize.pkl").write_bytes(pickle.dumps(_Payload(marker)))
+    # 2. a payload inside model.zip's data (SB3 cloudpickles entries such as lr_schedule)
+    zipped = _sb3_walker_dir(residual_run, tmp_path / "zip_walker")
+    (zipped / "vecnormalize.pkl").unlink()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(residual_run / "best_model.zip") as source, zipfile.ZipFile(buffer, "w") as target:
+        for item in source.namelist():
+            data = source.read(item)
+            if item == "data":
+                text = data.decode()
+                text = text.replace('"lr_schedule": {', '"lr_schedule": {":serialized:": "'
+                                    + pickle.dumps(_Payload(marker)).hex() + '", "x": {', 1)
+                data = text.encode()
+            target.writestr(item, data)
+    (zipped / "model.zip").write_bytes(buffer.getvalue())
+    for directory in (pickled, zipped):
+        with pytest.raises(InputFileError, match=r"unpickles model\.zip"):
+            load_walker(directory)
+        with pytest.raises(ParameterError, match="--trust"):
+            import_sb3_walker(directory, tmp_path / "imported", trust=False)
+    # 3. a walker.yaml with a Python tag, and weights stored as pickled objects
+    walker = export_walker(residual_run, tmp_path / "safe")
+    spec = (walker / "walker.yaml").read_text()
+    (walker / "walker.yaml").write_text(spec.replace("format: 1", "format: !!python/object/apply:os.system "
+                                                                    f"['touch {marker}']"))
+    with pytest.raises(InputFileError, match="cannot read YAML"):
+        load_walker(walker)
+    (walker / "walker.yaml").write_text(spec)
+    np.savez(walker / "weights.npz", w0=np.array([_Payload(marker)], dtype=object))
+    with pytest.raises(InputFileError, match="not a plain-array"):
+        load_walker(walker)
+    assert not marker.exists() and not (tmp_path / "imported").exists()
+
+
+def test_a_trusted_sb3_walker_imports_to_the_same_actions(residual_run: Path, tmp_path: Path) -> None:
+    source = _sb3_walker_dir(residual_run, tmp_path / "sb3")
+    imported = load_walker(import_sb3_walker(source, tmp_path / "imported", trust=True))
+    exported = load_walker(export_walker(residual_run, tmp_path / "exported"))
+    observation, _ = imported.make_env().reset(seed=1)
+    np.testing.assert_array_equal(imported.act(observation), exported.act(observation))
+    content = yaml.safe_load((tmp_path / "imported" / "walker.yaml").read_text())
+    assert content["provenance"]["imported_from"] == "sb3" and content["training"]["algo"] == "ppo"
+
+
+def test_walking_test_counts_falls_of_the_zero_policy() -> None:
+    result = walking_test(load_walker("zero", controller="synergy"), episodes=2, steps=40)
+    assert result["episodes"] == 2 and result["falls"] == 2 and result["walking"] == 0
+    assert all(n < 40 for n in result["episode_steps"]) and result["mean_steps"] == np.mean(result["episode_steps"])
+    assert set(result) >= {"episodes", "falls", "mean_steps", "mean_distance_m", "mean_speed_m_s"}
+
+
+class _ConstantWalker(Walker):
+    """A hand-designed controller: no file, no network, stateful."""
+
+    def __init__(self) -> None:
+        super().__init__("constant", EnvSpec(controller="independent", env=WalkConfig(fixed_speed_m_s=1.2)))
+        self.resets = 0
+
+    def act(self, observation: np.ndarray) -> np.ndarray:
+        return np.full(86, 0.1, np.float32)
+
+    def reset(self) -> None:
+        self.resets += 1
+
+
+def test_any_walker_runs_through_the_one_episode_loop() -> None:
+    walker = _ConstantWalker()
+    env = walker.make_env(episode_steps=30)
+    seen = []
+    episode = run_episode(walker, env, seed=0, on_step=lambda info: seen.append(info) or len(seen) < 5)
+    assert episode.steps == 5 and episode.termination is None and walker.resets == 1  # stopped by on_step
+    result = walking_test(walker, episodes=2, steps=30)
+    assert result["episodes"] == 2 and walker.resets == 3
+    full = run_episode(walker, env, seed=0)
+    assert full.steps <= 30 and (full.steps == 30) != full.fell
+    assert full.distance_m == pytest.approx(full.speed_m_s * full.duration_s)
+
+
+@pytest.mark.parametrize("name", SHIPPED_WALKERS)
+def test_shipped_walkers_load_by_name(name: str) -> None:
+    walker = load_walker(name)
+    assert walker.controller == name.split("-")[0]
+    assert {"seed", "cpu_hours", "run_steps"} <= set(walker.meta)
+    observation, _ = walker.make_env().reset(seed=0)
+    assert np.isfinite(walker.act(observation)).all()

@@ -352,12 +352,13 @@ def quality_profile_command(
 
     if activations.is_dir():
         from synergait.data.reference import ReferenceSet
-        from synergait.evaluate.rollout import EVALUATED_MUSCLES
+        from synergait.model.catalog import EMG_CODE_MUSCLES, pairs_within
 
         cycles = ReferenceSet.from_csv(activations / "sim_cycles.csv")
-        names = list(EVALUATED_MUSCLES.values())
-        curves = np.column_stack([cycles.curves(f"emg_{code}").mean(axis=0) for code in EVALUATED_MUSCLES])
-        profile = quality_profile(curves, names, rate_hz=100.0)  # 101 samples per cycle: "%" as time base
+        names = list(EMG_CODE_MUSCLES.values())
+        curves = np.column_stack([cycles.curves(f"emg_{code}").mean(axis=0) for code in EMG_CODE_MUSCLES])
+        # 101 samples per cycle: "%" as time base; the pairs the eight recorded muscles form
+        profile = quality_profile(curves, names, rate_hz=100.0, pairs=pairs_within(names))
     else:
         table = _read_activations(activations)
         names = muscles.split(",") if muscles else [m for m in table.muscles if not m.endswith("_l")]
@@ -466,33 +467,10 @@ def env_make_pose(source: FromOption = None,
                   out: Annotated[Path | None, typer.Option(help="Output JSON (default: the packaged asset).")] = None,
                   as_json: JsonFlag = False) -> None:
     """Regenerate the initial pose (Rajagopal right heel strike) and the gait-cycle pose library from the data."""
-    from importlib import resources
+    from synergait.data.rajagopal import RajagopalTrial
+    from synergait.model.pose import make_pose_assets
 
-    from synergait.data.events import detect_gait_events
-    from synergait.data.fetch import fetch
-    from synergait.data.io import read_storage
-    from synergait.model.pose import (
-        POSE_ASSET,
-        POSE_LIBRARY_ASSET,
-        annotated_pose,
-        pose_library,
-        save_pose_library,
-        stride_duration,
-    )
-
-    folder = fetch("rajagopal2016", source=source)
-    events = detect_gait_events(read_storage(folder / "grf_walk.mot"), loads_xml=folder / "grf_walk.xml")
-    coordinates = read_storage(folder / "coordinates.sto")
-    strike = next(t for t in events.right.heel_strikes if coordinates.time[0] <= t <= coordinates.time[-1])
-    strikes = events.right.heel_strikes, events.left.heel_strikes
-    pose = annotated_pose(coordinates, strike, *strikes, stride_duration(*strikes))
-    target = out or Path(str(resources.files("synergait.assets").joinpath(POSE_ASSET)))
-    pose.save(target)
-    library = pose_library(coordinates, *strikes)
-    library_path = target.with_name(POSE_LIBRARY_ASSET)
-    save_pose_library(library, library_path)
-    emit({"out": str(target), "time_s": strike, "forward_speed_m_s": pose.forward_speed_m_s,
-          "library": str(library_path), "library_poses": len(library)}, as_json,
+    emit(make_pose_assets(RajagopalTrial.fetch(source), out), as_json,
          lambda r: console.print(_key_value_table("initial pose", r)))
 
 

@@ -48,9 +48,9 @@ def _figure(reference: Any, path: Path) -> None:
 def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, minutes: float = 6.0,
              video_seconds: float = 6.0) -> dict[str, Any]:
     """Run every built stage on defaults into ``out``; returns what was done and skipped."""
-    from synergait.data.events import detect_gait_events
-    from synergait.data.fetch import DATASETS, fetch, load_reference
+    from synergait.data.fetch import DATASETS, load_reference
     from synergait.data.io import read_storage
+    from synergait.data.rajagopal import RajagopalTrial
     from synergait.inverse import rajagopal_activations
     from synergait.inverse.validation import correlate_with_emg
     from synergait.synergy.extract import SynergyExtractor
@@ -61,7 +61,7 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("demo", total=9)
         try:
-            folder = fetch("rajagopal2016", source=source)
+            folder = RajagopalTrial.fetch(source).folder
         except InputFileError as exc:
             result["skipped"].append(f"human-data, inverse and synergy stages: Rajagopal 2016 trial unavailable "
                                      f"({exc}). Get it with `synergait data fetch rajagopal2016` or pass --from DIR; "
@@ -69,7 +69,7 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
             folder = None
         bar.advance(task)
         if folder is not None:
-            events = detect_gait_events(read_storage(folder / "grf_walk.mot"), loads_xml=folder / "grf_walk.xml")
+            events = RajagopalTrial(folder).events()
             result["events"] = events.to_dict()
             reference = DATASETS["rajagopal2016"].reference(folder)
             reference.to_csv(out / "reference_rajagopal2016.csv")

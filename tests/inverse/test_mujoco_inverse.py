@@ -12,12 +12,12 @@ from synergait.errors import InputFileError, ParameterError
 from synergait.inverse import estimate_activations
 from synergait.inverse.table import ActivationTable
 from synergait.inverse.validation import (
-    EMG_CODE_MUSCLES,
     compare_tables,
     correlate_with_emg,
     gait_cycle_profile,
-    pearson,
 )
+from synergait.model.catalog import EMG_CODE_MUSCLES
+from synergait.stats import pearson
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,9 @@ from synergait.env import WalkConfig, make_walk_env
 from synergait.env.config import RewardConfig
 from synergait.env.reward import walk_reward
 from synergait.errors import ParameterError
-from synergait.quality.measures import cocontraction_index, quality_profile, sparc, temporal_profile
+from synergait.quality.measures import quality_profile, sparc, temporal_profile
 from synergait.quality.redundancy import explore, summarise
+from synergait.stats import cocontraction_index
 from synergait.synergy.basis import SynergyBasis, default_basis
 
 

@@ -25,6 +25,10 @@ from synergait.data.loads import SIDES, read_external_loads, side_of
 from synergait.data.trial import Trial
 from synergait.errors import InputFileError, ParameterError
 
+#: Vertical GRF above which a foot is in contact, N (the paper's heel strike: the force first exceeds 15 N); the
+#: simulation's heel strikes use the same default (``WalkConfig.heel_strike_threshold_n``).
+HEEL_STRIKE_THRESHOLD_N = 15.0
+
 
 def lowpass(trial: Trial, cutoff_hz: float = 12.0, order: int = 4) -> Trial:
     """Zero-lag Butterworth low-pass of every signal.
@@ -96,7 +100,7 @@ def vertical_force_columns(trial: Trial, *, vertical_axis: str = "y") -> dict[st
     return columns
 
 
-def detect_side_events(time: np.ndarray, vertical_force: np.ndarray, *, threshold_n: float = 15.0,
+def detect_side_events(time: np.ndarray, vertical_force: np.ndarray, *, threshold_n: float = HEEL_STRIKE_THRESHOLD_N,
                        min_swing_s: float = 0.2, min_stance_s: float = 0.2) -> SideEvents:
     """Heel strikes and toe-offs (s) from one foot's vertical GRF (N), shape ``(n,)``."""
     loaded = vertical_force > threshold_n
@@ -120,7 +124,7 @@ def detect_side_events(time: np.ndarray, vertical_force: np.ndarray, *, threshol
     return SideEvents(heel_strikes, toe_offs)
 
 
-def detect_gait_events(grf: Trial, *, threshold_n: float = 15.0, min_swing_s: float = 0.2,
+def detect_gait_events(grf: Trial, *, threshold_n: float = HEEL_STRIKE_THRESHOLD_N, min_swing_s: float = 0.2,
                        min_stance_s: float = 0.2, lowpass_hz: float | None = None,
                        columns: dict[str, Sequence[str]] | None = None, loads_xml: str | Path | None = None,
                        vertical_axis: str = "y") -> GaitEvents:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from synergait.data.events import HEEL_STRIKE_THRESHOLD_N
 from synergait.fileio import read_yaml_model
 
 #: The paper's deterministic speed curriculum, one value per episode, repeating.
@@ -58,7 +59,7 @@ class RewardConfig(BaseModel):
     lumbar_min_deg: float = -20.0
     lumbar_max_deg: float = 10.0
     #: Quality conditioning (not in the paper; off by default): R_quality = -(CCI - target)^2, CCI the mean
-    #: instantaneous co-contraction 2 min(a1, a2) / (a1 + a2) of the legs' agonist/antagonist pairs, in [0, 1].
+    #: instantaneous co-contraction index (Falconer & Winter) of the legs' agonist/antagonist pairs, as a fraction.
     #: A positive weight with a high target trains "bound" walking, with a low target "free" walking.
     w_quality: float = 0.0
     cocontraction_target: float = 0.0
@@ -171,7 +172,7 @@ class WalkConfig(BaseModel):
     fall_on_body_contact: bool = True
     #: Vertical GRF above which a foot counts as loaded, N: a heel strike is a foot becoming loaded while it is
     #: ahead of the other foot (a trailing foot scuffing the ground at toe-off is not one).
-    heel_strike_threshold_n: float = 15.0
+    heel_strike_threshold_n: float = HEEL_STRIKE_THRESHOLD_N
     reward: RewardConfig = RewardConfig()
     action: ActionConfig = ActionConfig()
     #: Imitation stage (None: the paper's predictive task).

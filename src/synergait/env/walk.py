@@ -37,6 +37,7 @@ from synergait.model.body import Musculoskeleton
 from synergait.model.catalog import AGONIST_ANTAGONIST_PAIRS, FORWARD, RIGHT, mirror_name
 from synergait.model.pose import GaitPose, load_pose_library
 from synergait.model.terrain import Terrain, TerrainPool, flat_terrain, slope_terrain
+from synergait.stats import cocontraction_index
 
 #: Generalised velocities beyond this (m/s or rad/s) mean the physics diverged (MuJoCo's auto-reset is off).
 MAX_SPEED = 1e3
@@ -222,11 +223,10 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         return observation, terms.total, termination is not None, truncated, info
 
     def _cocontraction(self) -> float:
-        """Mean instantaneous co-contraction 2 min(a1, a2) / (a1 + a2) over both legs' pairs, 0-1."""
+        """Mean instantaneous co-contraction index over both legs' pairs, as a fraction (0-1)."""
         act = self.body.data.act
-        values = [2 * min(a, b) / (a + b) if a + b > 1e-6 else 0.0
-                  for first, second in self._pairs for a, b in [(act[first].mean(), act[second].mean())]]
-        return float(np.mean(values))
+        return float(np.mean([cocontraction_index(act[first].mean(), act[second].mean())
+                              for first, second in self._pairs])) / 100.0
 
     # --- helpers -----------------------------------------------------------------------------------------------
     def _instability(self) -> str | None:

@@ -38,21 +38,17 @@ from scipy.stats import spearmanr
 from synergait.data.cycles import DEFAULT_PHASE_BOUNDS, PHASES, phase_mask
 from synergait.data.reference import Condition, ReferenceSet
 from synergait.errors import ParameterError
+from synergait.model.catalog import EMG_CODE_MUSCLES
+from synergait.stats import pearson
 
 KINEMATIC_VARIABLES = ("hip_angle", "knee_angle", "ankle_angle", "hip_moment", "knee_moment", "ankle_moment",
                        "grf_ap", "grf_vertical")
-EMG_VARIABLES = tuple(f"emg_{m}" for m in ("SOL", "GASmed", "TA", "ST", "BF", "RF", "VM", "VL"))
+EMG_VARIABLES = tuple(f"emg_{code}" for code in EMG_CODE_MUSCLES)
 THRESHOLDS = (2, 3, 5)
 
 
 def _rmse(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
     return float(np.sqrt(np.mean((a[..., mask] - b[..., mask]) ** 2)))
-
-
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    if np.std(a) == 0 or np.std(b) == 0:
-        return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
 
 
 @dataclass
@@ -143,7 +139,7 @@ def score(sim: ReferenceSet, reference: ReferenceSet, *, variables: tuple[str, .
                 ratio_rows.append({"variable": variable, "condition": condition.label(), "phase": phase,
                                    "ratio": human.rmse_ratio(simulated, phase_mask(phase, phase_bounds))})
             r_rows.append({"variable": variable, "condition": condition.label(),
-                           "r": _pearson(simulated, human.grand_mean)})
+                           "r": pearson(simulated, human.grand_mean)})
     ratios = pd.DataFrame(ratio_rows, columns=["variable", "condition", "phase", "ratio"])
     combined = ratios.groupby(["variable", "phase"])["ratio"].mean() if not ratios.empty else pd.Series(dtype=float)
     counts = {str(t): int((combined > t).sum()) for t in THRESHOLDS}
@@ -177,8 +173,8 @@ def emg_similarity(simulated: np.ndarray, reference: ReferenceSet, variable: str
     human = HumanSide.of(reference, variable, condition)
     curves = human.curves / np.maximum(human.curves.max(axis=1, keepdims=True), 1e-12)
     sim = simulated / max(float(np.max(simulated)), 1e-12)
-    to_sim = [_pearson(sim, c) for c in curves]
-    pairwise = [_pearson(a, b) for a, b in itertools.combinations(curves, 2)]
+    to_sim = [pearson(sim, c) for c in curves]
+    pairwise = [pearson(a, b) for a, b in itertools.combinations(curves, 2)]
     low, high = (float(np.nanpercentile(pairwise, q)) for q in (25, 75)) if pairwise else (math.nan, math.nan)
     median = float(np.nanmedian(to_sim))
     return {"r_to_subjects": to_sim, "median_r": median, "human_pairwise_r": pairwise,

@@ -24,12 +24,9 @@ from synergait.data.reference import Condition, ReferenceSet, cycles_to_table
 from synergait.data.trial import Trial
 from synergait.data.units import RAD_TO_DEG
 from synergait.errors import InputFileError, ParameterError
-from synergait.model.catalog import FORWARD, RIGHT
+from synergait.model.catalog import EMG_CODE_MUSCLES, FORWARD, RIGHT
 from synergait.walker import Walker, run_episode
 
-#: ReferenceSet EMG code -> right-leg muscle of the model.
-EVALUATED_MUSCLES = {"SOL": "soleus_r", "GASmed": "gasmed_r", "TA": "tibant_r", "ST": "semiten_r", "BF": "bflh_r",
-                     "RF": "recfem_r", "VM": "vasmed_r", "VL": "vaslat_r"}
 CONDITION_SETS: dict[str, list[Condition]] = {
     "paper": [Condition(round(0.7 + 0.1 * i, 1), 0.0) for i in range(12)]
     + [Condition(1.2, -5.0), Condition(1.2, 5.0)],
@@ -70,7 +67,8 @@ def evaluate_condition(walker: Walker, condition: Condition, *, rollouts: int = 
     model = body.model
     hip, knee, ankle = (int(model.jnt_dofadr[model.joint(j).id]) for j in ("hip_flexion_r", "knee_angle_r",
                                                                           "ankle_angle_r"))
-    muscles = body.muscle_indices(list(EVALUATED_MUSCLES.values()))
+    muscles = body.muscle_indices(list(EMG_CODE_MUSCLES.values()))
+    threshold = walker.spec.env.heel_strike_threshold_n  # toe-offs from the force the env's heel strikes use
     frames, gaps = [], []
     speeds, cadences, stride_lengths, stance = [], [], [], []
     for episode in range(rollouts):
@@ -100,12 +98,12 @@ def evaluate_condition(walker: Walker, condition: Condition, *, rollouts: int = 
                         + (f" ({fell})" if fell else ""))
         record = np.array(rows)
         names = ["hip_angle", "knee_angle", "ankle_angle", "hip_moment", "knee_moment", "ankle_moment", "grf_ap",
-                 "grf_vertical", "grf_ml", *(f"emg_{code}" for code in EVALUATED_MUSCLES), "com_forward"]
+                 "grf_vertical", "grf_ml", *(f"emg_{code}" for code in EMG_CODE_MUSCLES), "com_forward"]
         trial = Trial(time=record[:, 0], values=record[:, 1:], names=names, units=["1"] * len(names),
                       source=f"rollout {episode} at {condition.label()}")
         kept = strikes[-(strides + 1):]
-        side = detect_side_events(trial.time, trial["grf_vertical"] * body.body_weight_n)
-        events = GaitEvents(SideEvents(tuple(kept), side.toe_offs), SideEvents((), ()), threshold_n=15.0)
+        side = detect_side_events(trial.time, trial["grf_vertical"] * body.body_weight_n, threshold_n=threshold)
+        events = GaitEvents(SideEvents(tuple(kept), side.toe_offs), SideEvents((), ()), threshold_n=threshold)
         cycles = cut_cycles(trial, events, "right", names[:-1])
         frames.append(cycles_to_table(cycles, {n: (n, 1.0) for n in names[:-1]}, subject=label,
                                       condition=condition).assign(cycle=lambda t, e=episode: t["cycle"] + 100 * e))

@@ -15,10 +15,7 @@ from synergait.inverse.mujoco_backend import MuJoCoInverse
 from synergait.inverse.table import ActivationTable
 from synergait.model.catalog import DEFAULT_MODEL
 
-__all__ = ["RAJAGOPAL_WINDOW_S", "ActivationTable", "MuJoCoInverse", "estimate_activations", "rajagopal_activations"]
-
-#: The Rajagopal 2016 stride analysed by default (s): the window of OpenSim's Moco example3DWalking.
-RAJAGOPAL_WINDOW_S = (0.48, 1.61)
+__all__ = ["ActivationTable", "MuJoCoInverse", "estimate_activations", "rajagopal_activations"]
 
 
 def estimate_activations(coordinates: str | Path, grf: str | Path, *, backend: str = "mujoco",
@@ -55,11 +52,11 @@ def estimate_activations(coordinates: str | Path, grf: str | Path, *, backend: s
 
 
 def rajagopal_activations(source: str | Path | None = None, **options: object) -> ActivationTable:
-    """Activations of the Rajagopal 2016 stride (:data:`RAJAGOPAL_WINDOW_S`) from a local copy or the cache;
-    ``options`` go to :func:`estimate_activations` (e.g. ``backend="moco"``, ``progress=True``)."""
-    from synergait.data.fetch import fetch
+    """Activations of the Rajagopal 2016 stride (:data:`synergait.data.rajagopal.RAJAGOPAL_WINDOW_S`) from a
+    local copy or the cache; ``options`` go to :func:`estimate_activations` (e.g. ``backend="moco"``,
+    ``progress=True``)."""
+    from synergait.data.rajagopal import RAJAGOPAL_WINDOW_S, RajagopalTrial
 
-    folder = fetch("rajagopal2016", source=source)
-    return estimate_activations(folder / "coordinates.sto", folder / "grf_walk.mot", loads_xml=folder / "grf_walk.xml",
-                                osim_model=folder / "subject_walk_scaled.osim", start_s=RAJAGOPAL_WINDOW_S[0],
-                                stop_s=RAJAGOPAL_WINDOW_S[1], **options)  # type: ignore[arg-type]
+    trial = RajagopalTrial.fetch(source)
+    return estimate_activations(trial.coordinates, trial.grf, loads_xml=trial.loads, osim_model=trial.osim_model,
+                                start_s=RAJAGOPAL_WINDOW_S[0], stop_s=RAJAGOPAL_WINDOW_S[1], **options)  # type: ignore[arg-type]

@@ -13,19 +13,19 @@ from typing import Any
 
 import numpy as np
 
-from synergait.data.fetch import fetch
 from synergait.data.io import read_storage
-from synergait.inverse import RAJAGOPAL_WINDOW_S, rajagopal_activations
+from synergait.data.rajagopal import RAJAGOPAL_WINDOW_S, RajagopalTrial
+from synergait.inverse import rajagopal_activations
 from synergait.inverse.validation import compare_tables, correlate_with_emg
 
 
 def measure_inverse(source: str | Path | None = None, *, moco: bool = True) -> dict[str, Any]:
-    folder = fetch("rajagopal2016", source=source)
+    trial = RajagopalTrial.fetch(source)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        emg = read_storage(folder / "electromyography.sto")
+        emg = read_storage(trial.emg)
         started = time.perf_counter()
-        mujoco_table = rajagopal_activations(folder)
+        mujoco_table = rajagopal_activations(trial.folder)
         mujoco_s = time.perf_counter() - started
     mujoco_emg = correlate_with_emg(mujoco_table, emg)
     result: dict[str, Any] = {
@@ -44,7 +44,8 @@ def measure_inverse(source: str | Path | None = None, *, moco: bool = True) -> d
     started = time.perf_counter()
     try:
         moco_table = rajagopal_activations(
-            folder, backend="moco", function_based_paths=folder / "subject_walk_scaled_FunctionBasedPathSet.xml")
+            trial.folder, backend="moco",
+            function_based_paths=trial.folder / "subject_walk_scaled_FunctionBasedPathSet.xml")
     except Exception as exc:
         result["moco_status"] = f"failed after {time.perf_counter() - started:.0f} s: {exc}"
         return result

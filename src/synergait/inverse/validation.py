@@ -9,6 +9,7 @@ from synergait.data.cycles import PERCENT
 from synergait.data.trial import Trial
 from synergait.errors import ParameterError
 from synergait.inverse.table import ActivationTable
+from synergait.stats import pearson
 
 #: Rajagopal 2016 EMG channels -> model muscles (right leg).
 RAJAGOPAL_EMG_MUSCLES = {
@@ -16,15 +17,6 @@ RAJAGOPAL_EMG_MUSCLES = {
     "medial_hamstrings": "semiten_r", "biceps_femoris": "bflh_r", "vastus_lateralis": "vaslat_r",
     "vastus_medius": "vasmed_r", "rectus_femoris": "recfem_r",
 }
-#: ReferenceSet EMG codes (paper's eight muscles) -> model muscles (right leg).
-EMG_CODE_MUSCLES = {"SOL": "soleus_r", "GASmed": "gasmed_r", "TA": "tibant_r", "ST": "semiten_r", "BF": "bflh_r",
-                    "VL": "vaslat_r", "VM": "vasmed_r", "RF": "recfem_r"}
-
-
-def pearson(a: np.ndarray, b: np.ndarray) -> float:
-    if np.std(a) == 0 or np.std(b) == 0:
-        return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
 
 
 def correlate_with_emg(table: ActivationTable, emg: Trial,

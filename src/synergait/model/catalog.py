@@ -44,6 +44,18 @@ AGONIST_ANTAGONIST_PAIRS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+#: The paper's eight EMG muscles: ReferenceSet EMG code -> right-leg muscle of the model.
+EMG_CODE_MUSCLES: dict[str, str] = {"SOL": "soleus_r", "GASmed": "gasmed_r", "TA": "tibant_r", "ST": "semiten_r",
+                                    "BF": "bflh_r", "RF": "recfem_r", "VM": "vasmed_r", "VL": "vaslat_r"}
+
+
+def pairs_within(muscles: list[str] | tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """:data:`AGONIST_ANTAGONIST_PAIRS` restricted to ``muscles`` (pairs left with an empty side are dropped)."""
+    kept = {name: (tuple(m for m in first if m in muscles), tuple(m for m in second if m in muscles))
+            for name, (first, second) in AGONIST_ANTAGONIST_PAIRS.items()}
+    return {name: sides for name, sides in kept.items() if all(sides)}
+
+
 def mirror_name(name: str) -> str:
     """Left/right counterpart of a muscle, joint, body or site name (``*_r`` <-> ``*_l``; otherwise unchanged)."""
     if name.endswith("_r"):

@@ -32,6 +32,7 @@ import numpy as np
 
 from synergait.errors import ParameterError
 from synergait.model.catalog import AGONIST_ANTAGONIST_PAIRS
+from synergait.stats import cocontraction_index
 
 #: Default agonist/antagonist pairs of the right leg (model muscle names; a tuple is a group, averaged).
 DEFAULT_PAIRS = AGONIST_ANTAGONIST_PAIRS
@@ -48,14 +49,6 @@ MUSCLE_LEVELS: dict[str, tuple[float, float, float]] = {
     **{m: (0.0, 0.0, 1.0) for m in _ANKLE},
 }
 ONSET_FRACTION = 0.2
-
-
-def cocontraction_index(a: np.ndarray, b: np.ndarray) -> float:
-    """Falconer & Winter (1985) co-contraction index (%) of two non-negative activation series."""
-    total = float(np.sum(a + b))
-    if total <= 0:
-        return 0.0
-    return 200.0 * float(np.sum(np.minimum(a, b))) / total
 
 
 def sparc(signal: np.ndarray, rate_hz: float, *, cutoff_hz: float = 10.0, threshold: float = 0.05,

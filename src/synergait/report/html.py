@@ -132,12 +132,12 @@ def condition_curves_figure(runs: list[dict[str, Any]], human: ReferenceSet | No
 
 def activation_profiles_figure(runs: list[dict[str, Any]], human: ReferenceSet | None) -> str | None:
     """Simulated activations (scaled to each controller's maximum) against human EMG (scaled to its maximum)."""
-    from synergait.evaluate.rollout import EVALUATED_MUSCLES
+    from synergait.model.catalog import EMG_CODE_MUSCLES
 
     plt = _pyplot()
     fig, axes = plt.subplots(2, 4, figsize=(14, 5.5), sharex=True)
     drawn = False
-    for ax, code in zip(axes.ravel(), EVALUATED_MUSCLES, strict=True):
+    for ax, code in zip(axes.ravel(), EMG_CODE_MUSCLES, strict=True):
         variable = f"emg_{code}"
         if human is not None and variable in human.variables:
             curves = human.curves(variable)
@@ -222,15 +222,11 @@ def emg_figure(runs: list[dict[str, Any]]) -> str | None:
     return _png(fig)
 
 
-#: The pairs restricted to the eight muscles an evaluation records.
-EVALUATED_PAIRS = {"TA/SOL": (("tibant_r",), ("soleus_r",)), "TA/GAS": (("tibant_r",), ("gasmed_r",)),
-                   "VAS/BF": (("vasmed_r", "vaslat_r"), ("bflh_r",)),
-                   "RF/HAM": (("recfem_r",), ("semiten_r", "bflh_r"))}
 
 
 def quality_rows(runs: list[dict[str, Any]]) -> str:
     """Quality profile (co-contraction, effort distribution, Laban) of each controller's mean cycle."""
-    from synergait.evaluate.rollout import EVALUATED_MUSCLES
+    from synergait.model.catalog import EMG_CODE_MUSCLES, pairs_within
     from synergait.quality.measures import quality_profile
 
     rows = []
@@ -239,8 +235,9 @@ def quality_rows(runs: list[dict[str, Any]]) -> str:
         if cycles is None:
             rows.append(f"<tr><td>{html.escape(run['label'])}</td><td colspan='7'>no cycles</td></tr>")
             continue
-        curves = np.column_stack([cycles.curves(f"emg_{code}").mean(axis=0) for code in EVALUATED_MUSCLES])
-        profile = quality_profile(curves, list(EVALUATED_MUSCLES.values()), rate_hz=100.0, pairs=EVALUATED_PAIRS)
+        muscles = list(EMG_CODE_MUSCLES.values())
+        curves = np.column_stack([cycles.curves(f"emg_{code}").mean(axis=0) for code in EMG_CODE_MUSCLES])
+        profile = quality_profile(curves, muscles, rate_hz=100.0, pairs=pairs_within(muscles))
         cells = [profile.cocontraction[p] for p in ("TA/SOL", "TA/GAS", "VAS/BF", "RF/HAM")]
         cells += [profile.laban[k] for k in ("flow", "weight", "time")]
         rows.append(f"<tr><td>{html.escape(run['label'])}</td>" + "".join(f"<td>{v:.2f}</td>" for v in cells)

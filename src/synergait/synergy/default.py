@@ -19,19 +19,17 @@ from synergait.synergy.pattern import DEFAULT_PATTERN_ASSET, GaitPattern
 def build_default_basis(source: str | Path | None = None, out: str | Path | None = None,
                         progress: bool = False) -> tuple[SynergyExtractor, Path, GaitPattern]:
     """Run the pipeline and write the basis and, beside it, the gait pattern (default: the package's assets)."""
-    from synergait.data.events import detect_gait_events
-    from synergait.data.fetch import fetch
-    from synergait.data.io import read_storage
+    from synergait.data.rajagopal import RajagopalTrial
     from synergait.inverse import rajagopal_activations
     from synergait.model.pose import stride_duration
 
-    folder = fetch("rajagopal2016", source=source)
-    table = rajagopal_activations(folder, progress=progress)
+    trial = RajagopalTrial.fetch(source)
+    table = rajagopal_activations(trial.folder, progress=progress)
     extractor = SynergyExtractor(n_synergies=10, n_restarts=10, seed=0).fit(table)
     extractor.basis_.provenance["source_trial"] = "rajagopal2016 coordinates.sto + grf_walk.mot, 0.48-1.61 s"
     target = Path(out) if out else Path(str(resources.files("synergait.assets").joinpath(DEFAULT_BASIS_ASSET)))
     extractor.basis_.save(target)
-    events = detect_gait_events(read_storage(folder / "grf_walk.mot"), loads_xml=folder / "grf_walk.xml")
+    events = trial.events()
     strikes = events.right.heel_strikes
     pattern = GaitPattern.from_table(table, strikes[0], stride_duration(strikes, events.left.heel_strikes),
                                      DEFAULT_MUSCLES)

@@ -1,0 +1,23 @@
+"""Small statistics shared by several stages (one definition each)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of two equally long series; NaN when either is constant (r is undefined)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def cocontraction_index(a: np.ndarray, b: np.ndarray) -> float:
+    """Falconer & Winter (1985) co-contraction index, %: ``200 sum(min(a, b)) / sum(a + b)`` of two non-negative
+    activation series (or single values); 0 when both are zero."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    total = float(np.sum(a + b))
+    if total <= 0:
+        return 0.0
+    return 200.0 * float(np.sum(np.minimum(a, b))) / total

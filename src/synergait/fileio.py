@@ -49,7 +49,9 @@ def read_yaml_model(model: type[T], path: str | Path, *, section: str | None = N
         raise InputFileError(path, f"cannot read YAML ({exc})") from None
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InputFileError(path, f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        where = ".".join(map(str, first["loc"]))
+        message = first["msg"].removeprefix("Value error, ")
+        raise InputFileError(path, f"{where}: {message}" if where else message) from None
 
 
 def to_jsonable(value: object) -> object:

@@ -23,9 +23,24 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def test_one_algorithm_section_and_files_written_before_it() -> None:
+    flat = TrainConfig.preset("paper").model_dump(mode="json")
+    flat.update(algo="ppo", n_steps=512, learning_starts=10_000, log_std_init=-1.0)  # an old file: every setting
+    del flat["algorithm"]
+    config = TrainConfig.model_validate(flat)
+    assert config.algo == "ppo" and config.algorithm.n_steps == 512 and config.algorithm.log_std_init == -1.0
+    assert "learning_starts" not in config.to_yaml()
+    with pytest.raises(ParameterError, match="learning_starts is a SAC setting; this configuration trains PPO"):
+        TrainConfig.preset("cpu", learning_starts=5)
+    assert TrainConfig.preset("cpu", algo="sac").algorithm == TrainConfig.preset("paper").algorithm.model_copy(
+        update={"save_replay_buffer": False})
+
+
 def test_paper_preset_is_the_paper() -> None:
     paper = TrainConfig.preset("paper")
-    assert (paper.algo, paper.buffer_size, paper.learning_starts, paper.batch_size) == ("sac", 3_000_000, 10_000, 256)
+    assert paper.algo == "sac"
+    assert (paper.algorithm.buffer_size, paper.algorithm.learning_starts, paper.algorithm.batch_size) == (
+        3_000_000, 10_000, 256)
     assert paper.learning_rate == 1e-3 and paper.lr_schedule == "linear"
     assert paper.net_arch == [512, 512, 256] and paper.total_steps == 75_000_000
     assert TrainConfig.preset("cpu", seed=4).seed == 4

@@ -122,7 +122,7 @@ def test_a_trusted_sb3_walker_imports_to_the_same_actions(residual_run: Path, tm
     observation, _ = imported.make_env().reset(seed=1)
     np.testing.assert_array_equal(imported.act(observation), exported.act(observation))
     content = yaml.safe_load((tmp_path / "imported" / "walker.yaml").read_text())
-    assert content["provenance"]["imported_from"] == "sb3" and content["training"]["algo"] == "ppo"
+    assert content["provenance"]["imported_from"] == "sb3" and content["training"]["algorithm"]["name"] == "ppo"
 
 
 def test_walking_test_counts_falls_of_the_zero_policy() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from synergait.train.config import TrainConfig
+from synergait.train.config import SACConfig, TrainConfig
 from synergait.train.trainer import make_algorithm, make_vec_env
 
 
@@ -31,6 +31,12 @@ def _rate(config: TrainConfig, warmup: int, steps: int) -> float:
     return rate
 
 
+def _warmup(config: TrainConfig) -> int:
+    """Steps before the measured ones: SAC's random-action start, one PPO rollout."""
+    algorithm = config.algorithm
+    return algorithm.learning_starts + 1 if isinstance(algorithm, SACConfig) else algorithm.n_steps * config.n_envs
+
+
 def measure_train_throughput(sac_steps: int = 300, ppo_steps: int = 4096, seed: int = 0) -> dict[str, Any]:
     configs = {
         "paper_sac": TrainConfig.preset("paper", seed=seed, learning_starts=200, buffer_size=50_000),
@@ -38,8 +44,7 @@ def measure_train_throughput(sac_steps: int = 300, ppo_steps: int = 4096, seed: 
                                               net_arch=[256, 256], learning_rate=3e-4, lr_schedule="constant"),
         "cpu_ppo": TrainConfig.preset("cpu", seed=seed),
     }
-    rates = {name: _rate(config, config.learning_starts + 1 if config.algo == "sac" else config.n_steps * config.n_envs,
-                         sac_steps if config.algo == "sac" else ppo_steps)
+    rates = {name: _rate(config, _warmup(config), sac_steps if config.algo == "sac" else ppo_steps)
              for name, config in configs.items()}
     result: dict[str, Any] = {"torch_threads": 1, "device": "cpu"}
     for name, rate in rates.items():

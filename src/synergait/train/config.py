@@ -1,4 +1,7 @@
-"""Training configuration: the `paper` and `cpu` presets are YAML files users can copy and edit."""
+"""Training configuration: the presets (`paper`, `cpu`, `imitation`) are YAML files users can copy and edit.
+
+The algorithm's own settings sit in one validated section, ``algorithm`` (``name: ppo`` or ``name: sac``), so a
+configuration never carries settings of an algorithm it does not use."""
 
 from __future__ import annotations
 
@@ -12,12 +15,72 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from synergait.env.config import WalkConfig, drop_retired
 from synergait.errors import ParameterError
 from synergait.fileio import read_yaml_model
+from synergait.walker.spec import EnvSpec
 
 PRESETS = ("paper", "cpu", "imitation")
 
 
-def _is_none(value: object) -> bool:
-    return value is None
+class PPOConfig(BaseModel):
+    """Stable-Baselines3 PPO settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Literal["ppo"] = "ppo"
+    n_steps: int = Field(1024, gt=0)
+    batch_size: int = Field(256, gt=0)
+    n_epochs: int = Field(5, gt=0)
+    gae_lambda: float = Field(0.95, ge=0, le=1)
+    clip_range: float = Field(0.2, gt=0)
+    ent_coef: float = 0.0
+    #: Initial log standard deviation of the Gaussian policy (SB3's default 0: std 1 over a [-1, 1] action).
+    log_std_init: float = 0.0
+
+
+class SACConfig(BaseModel):
+    """Stable-Baselines3 SAC settings (the paper's by default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Literal["sac"] = "sac"
+    buffer_size: int = Field(3_000_000, gt=0)
+    learning_starts: int = Field(10_000, ge=0)
+    batch_size: int = Field(256, gt=0)
+    train_freq: int = Field(1, gt=0)
+    gradient_steps: int = Field(1, gt=0)
+    #: Keep the replay buffer in checkpoints (resume continues with it; ~GBs at the paper's size).
+    save_replay_buffer: bool = False
+
+
+ALGORITHM_CONFIGS: dict[str, type[PPOConfig] | type[SACConfig]] = {"ppo": PPOConfig, "sac": SACConfig}
+
+
+def _algorithm_section(raw: object) -> object:
+    """Accept the algorithm's settings as flat keys with ``algo: NAME`` (configuration files before the
+    ``algorithm`` section, and :meth:`TrainConfig.preset` overrides): they move into ``algorithm``. A setting of the
+    other algorithm is refused unless it holds that algorithm's default (old files wrote every setting)."""
+    if not isinstance(raw, dict):
+        return raw
+    raw = dict(raw)
+    section = dict(raw.pop("algorithm", None) or {})
+    name = raw.pop("algo", None) or section.get("name", "sac")
+    if name not in ALGORITHM_CONFIGS:
+        raise ValueError(f"algo must be one of {', '.join(ALGORITHM_CONFIGS)}, got '{name}'")
+    own = ALGORITHM_CONFIGS[name]
+    if section.get("name", name) != name:
+        section = {}  # ``algo`` chose another algorithm than the section: start from its defaults
+    section["name"] = name
+    for other_name, other in ALGORITHM_CONFIGS.items():
+        for key, field in other.model_fields.items():
+            if key == "name" or key not in raw:
+                continue
+            value = raw.pop(key)
+            if key in own.model_fields:
+                section[key] = value
+            elif value != field.default:
+                raise ValueError(f"{key} is a {other_name.upper()} setting; this configuration trains "
+                                 f"{name.upper()}")
+    raw["algorithm"] = section
+    return raw
 
 
 class TrainConfig(BaseModel):
@@ -25,10 +88,10 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    algo: Literal["sac", "ppo"] = "sac"
     controller: Literal["synergy", "independent"] = "synergy"
     basis: str | None = None  # SynergyBasis .npz; None: the shipped default
     mirroring: bool | None = None  # None: on for synergy, off for independent
+    algorithm: PPOConfig | SACConfig = Field(SACConfig(), discriminator="name")
     total_steps: int = Field(1_000_000, gt=0)
     n_envs: int = Field(1, gt=0)
     seed: int = 0
@@ -38,33 +101,28 @@ class TrainConfig(BaseModel):
     learning_rate: float = Field(1e-3, gt=0)
     lr_schedule: Literal["linear", "constant"] = "linear"
     gamma: float = 0.99
-    # SAC
-    buffer_size: int = 3_000_000
-    learning_starts: int = 10_000
-    batch_size: int = 256
-    train_freq: int = 1
-    gradient_steps: int = 1
-    # PPO
-    n_steps: int = 1024
-    n_epochs: int = 5
-    gae_lambda: float = 0.95
-    clip_range: float = 0.2
-    ent_coef: float = 0.0
-    #: Initial log standard deviation of PPO's Gaussian policy (SB3's default 0: std 1 over a [-1, 1] action).
-    log_std_init: float = 0.0
     normalize_observations: bool = False
     #: Scale rewards by a running estimate of the return's standard deviation (SB3 VecNormalize).
     normalize_rewards: bool = False
     eval_every_steps: int = Field(100_000, gt=0)
     eval_episodes: int = Field(5, gt=0)
     checkpoint_every_steps: int = Field(100_000, gt=0)
-    save_replay_buffer: bool = False
     env: WalkConfig = WalkConfig()
 
     @model_validator(mode="before")
     @classmethod
-    def _retired(cls, raw: object) -> object:
-        return drop_retired(raw, {"target_kl": _is_none})
+    def _compatible(cls, raw: object) -> object:
+        return _algorithm_section(drop_retired(raw, {"target_kl": lambda value: value is None}))
+
+    @property
+    def algo(self) -> str:
+        """``ppo`` or ``sac``."""
+        return self.algorithm.name
+
+    @property
+    def spec(self) -> EnvSpec:
+        """The environment the trained walker acts in."""
+        return EnvSpec(controller=self.controller, basis=self.basis, mirroring=self.mirroring, env=self.env)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> TrainConfig:
@@ -72,7 +130,8 @@ class TrainConfig(BaseModel):
 
     @classmethod
     def preset(cls, name: str, **overrides: object) -> TrainConfig:
-        """A named preset (``paper`` or ``cpu``) with ``overrides`` (e.g. ``seed=3``) applied."""
+        """A named preset (``paper``, ``cpu`` or ``imitation``) with ``overrides`` (e.g. ``seed=3``, or an algorithm
+        setting such as ``n_steps=512``) applied."""
         if name not in PRESETS:
             raise ParameterError("preset", f"unknown preset '{name}' (known: {', '.join(PRESETS)})")
         raw = yaml.safe_load(resources.files("synergait.presets").joinpath(f"{name}.yaml").read_text()) or {}
@@ -81,7 +140,8 @@ class TrainConfig(BaseModel):
             return cls.model_validate(raw)
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise ParameterError(".".join(map(str, first["loc"])), first["msg"]) from None
+            raise ParameterError(".".join(map(str, first["loc"])) or name,
+                                 first["msg"].removeprefix("Value error, ")) from None
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)

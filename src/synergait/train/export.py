@@ -19,7 +19,6 @@ import torch
 from synergait.errors import InputFileError, ParameterError
 from synergait.train.config import TrainConfig
 from synergait.walker.policy import MlpWalker, NetworkSpec
-from synergait.walker.spec import EnvSpec
 
 
 def policy_arrays(model: Any) -> tuple[dict[str, np.ndarray], str, str]:
@@ -65,8 +64,7 @@ def sb3_walker(model_file: Path, config: TrainConfig, normaliser_file: Path | No
             network = network.model_copy(update={"normalize_observations": True,
                                                  "clip_observation": float(normaliser.clip_obs),
                                                  "epsilon": float(normaliser.epsilon)})
-    spec = EnvSpec(controller=config.controller, basis=config.basis, mirroring=config.mirroring, env=config.env)
-    return MlpWalker(name, spec, network, arrays, {**meta, "algorithm": config.algo},
+    return MlpWalker(name, config.spec, network, arrays, {**meta, "algorithm": config.algo},
                      config.model_dump(mode="json"))
 
 

@@ -36,10 +36,9 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
-from synergait.env import make_walk_env
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path, atomic_write_text
-from synergait.train.config import TrainConfig
+from synergait.train.config import SACConfig, TrainConfig
 
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {"sac": SAC, "ppo": PPO}
 EPISODE_FIELDS = ["step", "env", "return", "length", "wall_s", "cpu_s"]
@@ -48,8 +47,7 @@ EVAL_FIELDS = ["step", "mean_return", "std_return", "mean_length", "wall_s"]
 
 def _make_env(config: TrainConfig):
     def factory():
-        return Monitor(make_walk_env(config.controller, basis=config.basis, mirroring=config.mirroring,
-                                     config=config.env))
+        return Monitor(config.spec.make_env(training=True))
     return factory
 
 
@@ -74,14 +72,17 @@ def make_algorithm(config: TrainConfig, envs: VecEnv, tensorboard_dir: Path | No
     common: dict[str, Any] = {"learning_rate": _schedule(config), "gamma": config.gamma, "seed": config.seed,
                               "device": config.device, "verbose": 0,
                               "tensorboard_log": str(tensorboard_dir) if tensorboard_dir else None}
-    if config.algo == "sac":
-        return SAC("MlpPolicy", envs, buffer_size=config.buffer_size, learning_starts=config.learning_starts,
-                   batch_size=config.batch_size, train_freq=config.train_freq, gradient_steps=config.gradient_steps,
+    algorithm = config.algorithm
+    if isinstance(algorithm, SACConfig):
+        return SAC("MlpPolicy", envs, buffer_size=algorithm.buffer_size, learning_starts=algorithm.learning_starts,
+                   batch_size=algorithm.batch_size, train_freq=algorithm.train_freq,
+                   gradient_steps=algorithm.gradient_steps,
                    policy_kwargs={"net_arch": {"pi": net, "qf": net}, "activation_fn": torch.nn.ReLU}, **common)
-    return PPO("MlpPolicy", envs, n_steps=config.n_steps, batch_size=config.batch_size, n_epochs=config.n_epochs,
-               gae_lambda=config.gae_lambda, clip_range=config.clip_range, ent_coef=config.ent_coef,
+    return PPO("MlpPolicy", envs, n_steps=algorithm.n_steps, batch_size=algorithm.batch_size,
+               n_epochs=algorithm.n_epochs, gae_lambda=algorithm.gae_lambda, clip_range=algorithm.clip_range,
+               ent_coef=algorithm.ent_coef,
                policy_kwargs={"net_arch": {"pi": net, "vf": net}, "activation_fn": torch.nn.ReLU,
-                              "log_std_init": config.log_std_init}, **common)
+                              "log_std_init": algorithm.log_std_init}, **common)
 
 
 class _CsvLog:
@@ -192,7 +193,7 @@ class RunCallback(BaseCallback):
         normaliser = self.model.get_vec_normalize_env()
         if normaliser is not None:
             normaliser.save(str(staging / "vecnormalize.pkl"))
-        if self.config.save_replay_buffer and hasattr(self.model, "save_replay_buffer"):
+        if isinstance(self.config.algorithm, SACConfig) and self.config.algorithm.save_replay_buffer:
             self.model.save_replay_buffer(staging / "replay_buffer.pkl")
         wall, cpu = self._elapsed()
         state = {**self.state, "num_timesteps": step, "wall_s": wall, "cpu_s": cpu, "cpu_hours": cpu / 3600,

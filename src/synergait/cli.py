@@ -351,10 +351,12 @@ def quality_profile_command(
     from synergait.quality.measures import quality_profile
 
     if activations.is_dir():
-        from synergait.data.reference import ReferenceSet
+        from synergait.evaluate.evaluation import Evaluation
         from synergait.model.catalog import EMG_CODE_MUSCLES, pairs_within
 
-        cycles = ReferenceSet.from_csv(activations / "sim_cycles.csv")
+        cycles = Evaluation.load(activations).cycles
+        if cycles is None:
+            raise InputFileError(activations, "the evaluation holds no complete gait cycle to profile")
         names = list(EMG_CODE_MUSCLES.values())
         curves = np.column_stack([cycles.curves(f"emg_{code}").mean(axis=0) for code in EMG_CODE_MUSCLES])
         # 101 samples per cycle: "%" as time base; the pairs the eight recorded muscles form
@@ -510,7 +512,7 @@ def train_command(
         train_config = TrainConfig.preset(preset, **overrides)
     result = train(train_config, out, resume=resume, progress=not as_json,
                    time_limit_s=minutes * 60 if minutes else None, total_steps=steps if resume else None)
-    emit(result, as_json, lambda r: console.print(_key_value_table("training", r)))
+    emit(result.as_dict(), as_json, lambda r: console.print(_key_value_table("training", r)))
 
 
 @walker_app.command("export")
@@ -637,7 +639,7 @@ def evaluate_command(
     human = _optional_reference(reference, source, "cycles are written, metrics skipped")
     result = evaluate_policy(policy, conditions_from(conditions), out, controller=controller, reference=human,
                              basis=str(basis) if basis else None, rollouts=rollouts, strides=strides, seed=seed,
-                             label=label, workers=workers, address=address)
+                             label=label, workers=workers, address=address).summary()
     emit(result, as_json, lambda r: console.print(_key_value_table(f"evaluation -> {out}", {
         k: v for k, v in r.items() if k not in ("emg", "trend_agreement")})))
 
@@ -653,10 +655,13 @@ def report_command(
     as_json: JsonFlag = False,
 ) -> None:
     """One self-contained HTML report comparing evaluated controllers (figures embedded)."""
+    from synergait.evaluate.evaluation import Evaluation
     from synergait.report.html import write_report
+    from synergait.train.run import TrainingRun
 
     human = _optional_reference(reference, source, "the report has no human band or metrics")
-    path = write_report(evaluations, out, human=human, training=training or [])
+    path = write_report([Evaluation.load(e) for e in evaluations], out, human=human,
+                        training=[TrainingRun.load(t) for t in training or []])
     emit({"out": str(path), "bytes": path.stat().st_size, "controllers": len(evaluations)}, as_json,
          lambda r: console.print(_key_value_table("report", r)))
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import Progress
 
 from synergait.errors import InputFileError
+
+if TYPE_CHECKING:
+    from synergait.evaluate.evaluation import Evaluation
 
 #: The walkers the demo evaluates, renders and tests: the ones shipped with synergait.
 SHIPPED = {"synergy": "synergy-default", "independent": "independent-default"}
@@ -108,9 +111,10 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
             human = None  # the evaluation still runs; metrics need the human reference
         evaluations = _evaluate_both(out, walkers, human)
         from synergait.report.html import write_report
+        from synergait.train.run import TrainingRun
 
         write_report(evaluations, out / "evaluation_report.html", human=human,
-                     training=[out / "runs" / c for c in policies])
+                     training=[TrainingRun.load(run) for run in policies.values()])
         result["done"].append("evaluation of the shipped walkers on quick conditions + evaluation_report.html")
         bar.advance(task)
         result["video"] = _video(out, walkers, video_seconds)
@@ -137,7 +141,7 @@ def _train_both(out: Path, basis: str | None, minutes: float) -> dict[str, str]:
                                     eval_episodes=2, checkpoint_every_steps=steps)
         run = out / "runs" / controller
         train(config, run, resume=(run / "checkpoints" / "latest.json").exists(), progress=False)
-        policies[controller] = str(run / "best_model.zip")
+        policies[controller] = str(run)
     return policies
 
 
@@ -150,17 +154,13 @@ def _walking(walker: str) -> dict[str, Any]:
                                    "mean_speed_m_s")}
 
 
-def _evaluate_both(out: Path, policies: dict[str, str], human: Any) -> list[Path]:
+def _evaluate_both(out: Path, policies: dict[str, str], human: Any) -> list[Evaluation]:
     from synergait.evaluate.rollout import CONDITION_SETS
     from synergait.evaluate.run import evaluate_policy
 
-    directories = []
-    for controller, policy in policies.items():
-        directory = out / "evaluation" / controller
-        evaluate_policy(policy, CONDITION_SETS["quick"], directory, reference=human, label=controller, rollouts=2,
-                        strides=10, workers=2)
-        directories.append(directory)
-    return directories
+    return [evaluate_policy(policy, CONDITION_SETS["quick"], out / "evaluation" / controller, reference=human,
+                            label=controller, rollouts=2, strides=10, workers=2)
+            for controller, policy in policies.items()]
 
 
 def _video(out: Path, policies: dict[str, str], seconds: float) -> dict[str, Any]:

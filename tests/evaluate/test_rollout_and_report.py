@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from synergait.data.reference import Condition, load_falisse2019
-from synergait.errors import ParameterError
+from synergait.errors import InputFileError, ParameterError
+from synergait.evaluate.evaluation import Evaluation
 from synergait.evaluate.rollout import CONDITION_SETS, conditions_from, evaluate_condition
 from synergait.evaluate.run import evaluate_policy
 from synergait.report.html import write_report
@@ -37,12 +37,16 @@ def test_evaluate_and_report(tmp_path: Path, falisse_mat: Path) -> None:
     runs = []
     for controller in ("synergy", "independent"):
         out = tmp_path / controller
-        evaluate_policy("random", CONDITION_SETS["quick"], out, controller=controller, reference=human, rollouts=1,
-                        workers=2)
-        summary = json.loads((out / "evaluation.json").read_text())
-        assert summary["gaps"]  # a random walker falls: every shortfall is named
-        assert (out / "metrics.json").exists() and (out / "spatiotemporal.csv").exists()
-        runs.append(out)
+        evaluation = evaluate_policy("random", CONDITION_SETS["quick"], out, controller=controller, reference=human,
+                                     rollouts=1, workers=2)
+        assert evaluation.gaps  # a random walker falls: every shortfall is named
+        again = Evaluation.load(out)
+        assert again.description() == evaluation.description()
+        assert again.metrics.keys() == evaluation.metrics.keys()
+        assert len(again.spatiotemporal) == len(CONDITION_SETS["quick"])
+        runs.append(again)
+    with pytest.raises(InputFileError, match="not an evaluation directory"):
+        Evaluation.load(tmp_path)
     report = write_report(runs, tmp_path / "report.html", human=human)
     text = report.read_text()
     assert text.count("data:image/png;base64,") >= 2  # self-contained figures

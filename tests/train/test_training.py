@@ -54,7 +54,7 @@ def test_sac_run_writes_curves_best_policy_and_checkpoint(tmp_path: Path) -> Non
                                 save_replay_buffer=True, controller="independent")
     result = train(config, tmp_path / "run", progress=False)
     run = tmp_path / "run"
-    assert result["num_timesteps"] == 300
+    assert result.num_timesteps == 300
     assert [int(r["step"]) for r in _rows(run / "eval.csv")][:2] == [150, 300]
     assert len(_rows(run / "episodes.csv")) >= 2  # an untrained walker falls within ~50 steps
     assert (run / "best_model.zip").stat().st_size > 10_000
@@ -119,14 +119,29 @@ def test_time_accounting_does_not_double_count(tmp_path: Path) -> None:
     assert evals == sorted(set(evals))  # no evaluation logged twice at the final step
 
 
+def test_resume_before_the_first_checkpoint_restarts_with_empty_curves(tmp_path: Path) -> None:
+    import shutil
+
+    config = TrainConfig.preset("cpu", total_steps=512, n_envs=1, n_steps=256, batch_size=64,
+                                eval_every_steps=100_000, checkpoint_every_steps=100_000, controller="independent")
+    run = tmp_path / "run"
+    train(config, run, progress=False)
+    shutil.rmtree(run / "checkpoints")  # as if killed before its first checkpoint
+    assert _rows(run / "episodes.csv")
+    result = train(config, run, resume=True, progress=False)
+    assert result.resumed_from is None and result.num_timesteps == 512
+    steps = [int(r["step"]) for r in _rows(run / "episodes.csv")]
+    assert steps == sorted(steps)  # the stale rows are gone: one curve from step 0
+
+
 def test_a_time_limit_stops_with_a_checkpoint_and_resume_extends_the_budget(tmp_path: Path) -> None:
     config = TrainConfig.preset("cpu", total_steps=1_000_000, n_envs=1, n_steps=256, batch_size=64,
                                 eval_every_steps=100_000, checkpoint_every_steps=100_000, controller="independent")
     first = train(config, tmp_path / "run", progress=False, time_limit_s=3.0)
-    assert 0 < first["num_timesteps"] < 1_000_000  # stopped by the clock, not by the budget
+    assert 0 < first.num_timesteps < 1_000_000  # stopped by the clock, not by the budget
     pointer = json.loads((tmp_path / "run" / "checkpoints" / "latest.json").read_text())
-    assert pointer["num_timesteps"] == first["num_timesteps"]
-    target = first["num_timesteps"] + 512
+    assert pointer["num_timesteps"] == first.num_timesteps
+    target = first.num_timesteps + 512
     second = train(config, tmp_path / "run", resume=True, progress=False, total_steps=target)
-    assert second["resumed_from"] == f"step_{first['num_timesteps']}" and second["num_timesteps"] == target
+    assert second.resumed_from == f"step_{first.num_timesteps}" and second.num_timesteps == target
     assert TrainConfig.from_yaml(tmp_path / "run" / "config.yaml").total_steps == target

@@ -1,14 +1,11 @@
 """``synergait evaluate``: rollouts of one policy over a set of conditions, scored against a human reference.
 
-Conditions run in parallel worker processes (``workers``) or as Ray tasks on a cluster (``address``). The
-evaluation directory holds ``sim_cycles.csv`` (ReferenceSet schema, subject = the label), ``spatiotemporal.csv``,
-``metrics.json`` (the headline of :func:`~synergait.evaluate.metrics.score`) and ``evaluation.json`` (settings,
-gaps by name).
+Conditions run in parallel worker processes (``workers``) or as Ray tasks on a cluster (``address``). The result
+is an :class:`~synergait.evaluate.evaluation.Evaluation`, saved in the evaluation directory.
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -17,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from synergait.data.reference import Condition, ReferenceSet
+from synergait.evaluate.evaluation import Evaluation
 from synergait.evaluate.metrics import score
 from synergait.evaluate.rollout import ConditionResult, evaluate_condition, simulated_reference
-from synergait.fileio import atomic_path, atomic_write_text, to_jsonable
 from synergait.walker import load_walker
 
 
@@ -33,7 +30,7 @@ def _one_condition(policy: str, controller: str | None, basis: str | None, speed
 def evaluate_policy(policy: str, conditions: list[Condition], out: str | Path, *, controller: str | None = None,
                     reference: ReferenceSet | None = None, basis: str | None = None, rollouts: int = 10,
                     strides: int = 10, seed: int = 0, max_steps: int = 1000, label: str | None = None,
-                    workers: int = 1, address: str | None = None) -> dict[str, Any]:
+                    workers: int = 1, address: str | None = None) -> Evaluation:
     """Evaluate ``policy`` (see :func:`~synergait.walker.load_walker`) at each condition and score it against
     ``reference``."""
     out = Path(out)
@@ -57,23 +54,15 @@ def evaluate_policy(policy: str, conditions: list[Condition], out: str | Path, *
     gaps = [f"{r.condition.label()}: {gap}" for r in results for gap in r.gaps]
     spatiotemporal = pd.DataFrame([{"speed_target_m_s": r.condition.speed_m_s, "slope_deg": r.condition.slope_deg,
                                     **r.spatiotemporal} for r in results])
-    with atomic_path(out / "spatiotemporal.csv") as tmp:
-        spatiotemporal.to_csv(tmp, index=False)
-    headline: dict[str, Any] = {"rmse_ratio": {}, "pearson_r": {}, "counts_over": {}, "trend_agreement": {},
-                                "emg": {}, "approximation": [], "gaps": []}
-    if simulated is not None:
-        simulated.to_csv(out / "sim_cycles.csv")
-        if reference is not None:
-            headline = score(simulated, reference).headline()
-    else:
+    metrics: dict[str, Any] = {}
+    if simulated is None:
         gaps.append("no complete stride in any condition: nothing to score")
-    headline["gaps"] = gaps + headline.get("gaps", [])
-    atomic_write_text(out / "metrics.json", json.dumps(to_jsonable(headline), indent=1))
-    summary = {"label": label, "controller": controller, "policy": policy, "rollouts": rollouts, "strides": strides,
-               "conditions": [c.label() for c in conditions], "reference": reference.name if reference else None,
-               "cycles": int(simulated.table.groupby(["speed_m_s", "slope_deg", "cycle"]).ngroups)
-               if simulated is not None else 0, "gaps": headline["gaps"]}
-    atomic_write_text(out / "evaluation.json", json.dumps(summary, indent=1))
-    return {**summary, **{k: headline[k] for k in ("rmse_ratio", "pearson_r", "counts_over", "trend_agreement",
-                                                     "emg")}}
-
+    elif reference is not None:
+        metrics = score(simulated, reference).headline()
+        gaps += metrics.get("gaps", [])
+    evaluation = Evaluation(label=label, controller=controller, policy=policy, rollouts=rollouts, strides=strides,
+                            conditions=[c.label() for c in conditions],
+                            reference=reference.name if reference else None, metrics=metrics,
+                            spatiotemporal=spatiotemporal, cycles=simulated, gaps=gaps)
+    evaluation.save(out)
+    return evaluation

@@ -1,7 +1,7 @@
 """``synergait report``: one self-contained HTML file comparing evaluated controllers side by side.
 
-Inputs are evaluation directories written by ``synergait evaluate`` (``sim_cycles.csv``, ``metrics.json``,
-``evaluation.json``, ``spatiotemporal.csv``) and, optionally, training run directories. Figures (learning curves,
+Inputs are :class:`~synergait.evaluate.evaluation.Evaluation` artifacts (``synergait evaluate``) and, optionally,
+training runs (:class:`~synergait.train.run.TrainingRun`). Figures (learning curves,
 gait curves pooled and across speeds and slopes with the human band in grey, EMG similarity box plots and
 activation profiles, RMSE-ratio heatmaps) are embedded as PNG data, so the file can be mailed or archived alone.
 """
@@ -11,18 +11,17 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from synergait.data.cycles import PERCENT, PHASES
 from synergait.data.reference import ReferenceSet, variable_unit
-from synergait.errors import InputFileError
+from synergait.evaluate.evaluation import Evaluation
 from synergait.evaluate.metrics import EMG_VARIABLES, KINEMATIC_VARIABLES
 from synergait.fileio import atomic_write_text
+from synergait.train.run import TrainingRun
 
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
 
@@ -45,18 +44,7 @@ def _pyplot():
     return plt
 
 
-def _load(directory: Path) -> dict[str, Any]:
-    if not (directory / "metrics.json").exists():
-        raise InputFileError(directory, "not an evaluation directory (no metrics.json; run `synergait evaluate`)")
-    evaluation = json.loads((directory / "evaluation.json").read_text())
-    cycles = directory / "sim_cycles.csv"
-    return {"label": evaluation["label"], "evaluation": evaluation,
-            "metrics": json.loads((directory / "metrics.json").read_text()),
-            "cycles": ReferenceSet.from_csv(cycles) if cycles.exists() else None,
-            "spatiotemporal": pd.read_csv(directory / "spatiotemporal.csv")}
-
-
-def gait_curves_figure(runs: list[dict[str, Any]], human: ReferenceSet | None) -> str | None:
+def gait_curves_figure(runs: list[Evaluation], human: ReferenceSet | None) -> str | None:
     plt = _pyplot()
     variables = list(KINEMATIC_VARIABLES)
     fig, axes = plt.subplots(2, 4, figsize=(15, 6.5), sharex=True)
@@ -68,9 +56,9 @@ def gait_curves_figure(runs: list[dict[str, Any]], human: ReferenceSet | None) -
             ax.fill_between(PERCENT, mean - sd, mean + sd, color="0.8", label=f"human ({human.name}) ± SD")
             ax.plot(PERCENT, mean, color="0.4", lw=1)
         for colour, run in zip(COLOURS, runs, strict=False):
-            cycles = run["cycles"]
+            cycles = run.cycles
             if cycles is not None and variable in cycles.variables:
-                ax.plot(PERCENT, cycles.curves(variable).mean(axis=0), color=colour, label=run["label"])
+                ax.plot(PERCENT, cycles.curves(variable).mean(axis=0), color=colour, label=run.label)
                 drawn = True
         ax.set_title(f"{variable} [{variable_unit(variable)}]", fontsize=10)
     for ax in axes[-1]:
@@ -81,7 +69,7 @@ def gait_curves_figure(runs: list[dict[str, Any]], human: ReferenceSet | None) -
     return _png(fig) if drawn or human is not None else None
 
 
-def condition_curves_figure(runs: list[dict[str, Any]], human: ReferenceSet | None, group: str) -> str | None:
+def condition_curves_figure(runs: list[Evaluation], human: ReferenceSet | None, group: str) -> str | None:
     """Gait curves across speeds (level ground) or across slopes (1.2 m/s): one column per controller, one line
     per condition (colour = speed or slope), the human band in grey."""
     import math
@@ -89,7 +77,7 @@ def condition_curves_figure(runs: list[dict[str, Any]], human: ReferenceSet | No
     plt = _pyplot()
     selected = []
     for run in runs:
-        cycles = run["cycles"]
+        cycles = run.cycles
         if cycles is None:
             continue
         conditions = [c for c in cycles.conditions
@@ -114,7 +102,7 @@ def condition_curves_figure(runs: list[dict[str, Any]], human: ReferenceSet | No
                 ax.fill_between(PERCENT, curves.mean(0) - curves.std(0), curves.mean(0) + curves.std(0), color="0.85")
             for condition, value in zip(conditions, values, strict=True):
                 try:
-                    curve = run["cycles"].curves(variable, condition).mean(axis=0)
+                    curve = run.cycles.curves(variable, condition).mean(axis=0)
                 except Exception:
                     continue
                 shade = colormap((value - low) / (high - low) if high > low else 0.5)
@@ -122,7 +110,7 @@ def condition_curves_figure(runs: list[dict[str, Any]], human: ReferenceSet | No
                         label=f"{value:g} {'m/s' if group == 'speed' else '°'}" if row == 0 else None)
             if column == 0:
                 ax.set_ylabel(f"{variable}\n[{variable_unit(variable)}]", fontsize=8)
-        axes[0, column].set_title(run["label"])
+        axes[0, column].set_title(run.label)
         axes[0, column].legend(fontsize=6, ncol=2)
         axes[-1, column].set_xlabel("gait cycle (%)")
     fig.suptitle(f"Across {'speeds (level ground)' if group == 'speed' else 'slopes (1.2 m/s)'}; grey: human ± SD")
@@ -130,7 +118,7 @@ def condition_curves_figure(runs: list[dict[str, Any]], human: ReferenceSet | No
     return _png(fig)
 
 
-def activation_profiles_figure(runs: list[dict[str, Any]], human: ReferenceSet | None) -> str | None:
+def activation_profiles_figure(runs: list[Evaluation], human: ReferenceSet | None) -> str | None:
     """Simulated activations (scaled to each controller's maximum) against human EMG (scaled to its maximum)."""
     from synergait.model.catalog import EMG_CODE_MUSCLES
 
@@ -145,11 +133,11 @@ def activation_profiles_figure(runs: list[dict[str, Any]], human: ReferenceSet |
             ax.fill_between(PERCENT, curves.mean(0) - curves.std(0), curves.mean(0) + curves.std(0), color="0.85")
             ax.plot(PERCENT, curves.mean(0), color="0.4", lw=1)
         for colour, run in zip(COLOURS, runs, strict=False):
-            if run["cycles"] is not None and variable in run["cycles"].variables:
-                curve = run["cycles"].curves(variable).mean(axis=0)
-                peak = max(float(np.max(run["cycles"].table.loc[run["cycles"].table["variable"].str.startswith(
+            if run.cycles is not None and variable in run.cycles.variables:
+                curve = run.cycles.curves(variable).mean(axis=0)
+                peak = max(float(np.max(run.cycles.table.loc[run.cycles.table["variable"].str.startswith(
                     "emg_"), "value"])), 1e-12)
-                ax.plot(PERCENT, curve / peak, color=colour, label=run["label"])
+                ax.plot(PERCENT, curve / peak, color=colour, label=run.label)
                 drawn = True
         ax.set_title(code, fontsize=10)
     axes[0, 0].legend(fontsize=7)
@@ -160,19 +148,16 @@ def activation_profiles_figure(runs: list[dict[str, Any]], human: ReferenceSet |
     return _png(fig) if drawn else None
 
 
-def learning_curves_figure(training: list[Path]) -> str | None:
+def learning_curves_figure(training: list[TrainingRun]) -> str | None:
     """Episode return over environment steps per training run (10-point moving average)."""
-    import pandas as pd
-
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 4))
     drawn = False
     for colour, run in zip(COLOURS, training, strict=False):
-        episodes = Path(run) / "episodes.csv"
-        if not episodes.exists():
+        table = run.episodes
+        if table.empty:
             continue
-        table = pd.read_csv(episodes)
-        ax.plot(table["step"], table["return"].rolling(10, min_periods=1).mean(), color=colour, label=Path(run).name)
+        ax.plot(table["step"], table["return"].rolling(10, min_periods=1).mean(), color=colour, label=run.name)
         drawn = True
     ax.set_xlabel("environment steps")
     ax.set_ylabel("episode return (10-point moving average)")
@@ -181,8 +166,8 @@ def learning_curves_figure(training: list[Path]) -> str | None:
     return _png(fig) if drawn else None
 
 
-def heatmap_figure(run: dict[str, Any]) -> str | None:
-    by_phase = run["metrics"].get("rmse_ratio_by_phase") or {}
+def heatmap_figure(run: Evaluation) -> str | None:
+    by_phase = run.metrics.get("rmse_ratio_by_phase") or {}
     if not by_phase:
         return None
     plt = _pyplot()
@@ -195,25 +180,25 @@ def heatmap_figure(run: dict[str, Any]) -> str | None:
     ax.set_xticks(range(len(PHASES)), [p.replace("_", "\n") for p in PHASES])
     ax.set_yticks(range(len(variables)), variables)
     fig.colorbar(image, ax=ax, label="RMSE ratio")
-    ax.set_title(f"RMSE ratio: {run['label']}")
+    ax.set_title(f"RMSE ratio: {run.label}")
     fig.tight_layout()
     return _png(fig)
 
 
-def emg_figure(runs: list[dict[str, Any]]) -> str | None:
-    muscles = [v for v in EMG_VARIABLES if any(v in (r["metrics"].get("emg") or {}) for r in runs)]
+def emg_figure(runs: list[Evaluation]) -> str | None:
+    muscles = [v for v in EMG_VARIABLES if any(v in (r.metrics.get("emg") or {}) for r in runs)]
     if not muscles:
         return None
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(12, 4))
-    human = [next(r["metrics"]["emg"][m]["human_pairwise_r"] for r in runs if m in r["metrics"]["emg"])
+    human = [next(r.metrics["emg"][m]["human_pairwise_r"] for r in runs if m in r.metrics.get("emg", {}))
              for m in muscles]
     ax.boxplot(human, positions=np.arange(len(muscles)), widths=0.5, showfliers=False)
     for k, (colour, run) in enumerate(zip(COLOURS, runs, strict=False)):
         for i, muscle in enumerate(muscles):
-            values = run["metrics"]["emg"].get(muscle, {}).get("r_to_subjects", [])
+            values = run.metrics.get("emg", {}).get(muscle, {}).get("r_to_subjects", [])
             ax.scatter(np.full(len(values), i + 0.12 * (k + 1)), values, color=colour, s=12,
-                       label=run["label"] if i == 0 else None)
+                       label=run.label if i == 0 else None)
     ax.set_xticks(range(len(muscles)), [m.removeprefix("emg_") for m in muscles])
     ax.set_ylabel("Pearson r")
     ax.set_title("EMG similarity: boxes = cross-human pairwise r, dots = r(sim, each subject)")
@@ -224,48 +209,47 @@ def emg_figure(runs: list[dict[str, Any]]) -> str | None:
 
 
 
-def quality_rows(runs: list[dict[str, Any]]) -> str:
+def quality_rows(runs: list[Evaluation]) -> str:
     """Quality profile (co-contraction, effort distribution, Laban) of each controller's mean cycle."""
     from synergait.model.catalog import EMG_CODE_MUSCLES, pairs_within
     from synergait.quality.measures import quality_profile
 
     rows = []
     for run in runs:
-        cycles = run["cycles"]
+        cycles = run.cycles
         if cycles is None:
-            rows.append(f"<tr><td>{html.escape(run['label'])}</td><td colspan='7'>no cycles</td></tr>")
+            rows.append(f"<tr><td>{html.escape(run.label)}</td><td colspan='7'>no cycles</td></tr>")
             continue
         muscles = list(EMG_CODE_MUSCLES.values())
         curves = np.column_stack([cycles.curves(f"emg_{code}").mean(axis=0) for code in EMG_CODE_MUSCLES])
         profile = quality_profile(curves, muscles, rate_hz=100.0, pairs=pairs_within(muscles))
         cells = [profile.cocontraction[p] for p in ("TA/SOL", "TA/GAS", "VAS/BF", "RF/HAM")]
         cells += [profile.laban[k] for k in ("flow", "weight", "time")]
-        rows.append(f"<tr><td>{html.escape(run['label'])}</td>" + "".join(f"<td>{v:.2f}</td>" for v in cells)
+        rows.append(f"<tr><td>{html.escape(run.label)}</td>" + "".join(f"<td>{v:.2f}</td>" for v in cells)
                     + "</tr>")
     return ("<table><tr><th>controller</th><th>CCI TA/SOL %</th><th>CCI TA/GAS %</th><th>CCI VAS/BF %</th>"
             "<th>CCI RF/HAM %</th><th>Flow</th><th>Weight</th><th>Time</th></tr>" + "".join(rows) + "</table>")
 
 
-def write_report(directories: list[str | Path], out: str | Path, *, human: ReferenceSet | None = None,
-                 training: list[str | Path] = (), title: str = "synergait evaluation report") -> Path:
-    runs = [_load(Path(d)) for d in directories]
+def write_report(runs: list[Evaluation], out: str | Path, *, human: ReferenceSet | None = None,
+                 training: list[TrainingRun] = (), title: str = "synergait evaluation report") -> Path:
     out = Path(out)
     headline_rows = "".join(
-        f"<tr><td>{html.escape(r['label'])}</td><td>{r['evaluation']['cycles']}</td>"
-        + "".join(f"<td>{r['metrics'].get('counts_over', {}).get(t, '–')}</td>" for t in ("2", "3", "5"))
-        + f"<td>{_fraction(r['metrics'].get('trend_agreement', {}))}</td></tr>" for r in runs)
-    images = [("Learning curves", learning_curves_figure([Path(t) for t in training])),
+        f"<tr><td>{html.escape(r.label)}</td><td>{r.n_cycles}</td>"
+        + "".join(f"<td>{r.metrics.get('counts_over', {}).get(t, '–')}</td>" for t in ("2", "3", "5"))
+        + f"<td>{_fraction(r.metrics.get('trend_agreement', {}))}</td></tr>" for r in runs)
+    images = [("Learning curves", learning_curves_figure(list(training))),
               ("Gait curves", gait_curves_figure(runs, human)),
               ("Gait curves across speeds", condition_curves_figure(runs, human, "speed")),
               ("Gait curves across slopes", condition_curves_figure(runs, human, "slope")),
               ("EMG similarity", emg_figure(runs)), ("Activation profiles", activation_profiles_figure(runs, human))]
-    images += [(f"RMSE-ratio heatmap: {r['label']}", heatmap_figure(r)) for r in runs]
+    images += [(f"RMSE-ratio heatmap: {r.label}", heatmap_figure(r)) for r in runs]
     figures = "".join(f"<h2>{html.escape(name)}</h2><img src='data:image/png;base64,{data}' style='max-width:100%'>"
                       for name, data in images if data)
-    spatial = "".join(f"<h3>{html.escape(r['label'])}</h3>" + r["spatiotemporal"].to_html(index=False,
+    spatial = "".join(f"<h3>{html.escape(r.label)}</h3>" + r.spatiotemporal.to_html(index=False,
                       float_format=lambda x: f"{x:.3g}", na_rep="–") for r in runs)
-    notes = "".join(f"<li><b>{html.escape(r['label'])}</b>: {html.escape(n)}</li>" for r in runs
-                    for n in r["metrics"].get("approximation", []) + r["evaluation"].get("gaps", []))
+    notes = "".join(f"<li><b>{html.escape(r.label)}</b>: {html.escape(n)}</li>" for r in runs
+                    for n in r.metrics.get("approximation", []) + r.gaps)
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}</style></head><body>

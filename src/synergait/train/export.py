@@ -18,6 +18,7 @@ import torch
 
 from synergait.errors import InputFileError, ParameterError
 from synergait.train.config import TrainConfig
+from synergait.train.run import BEST_MODEL_FILE, BEST_NORMALISER_FILE, TrainingRun
 from synergait.walker.policy import MlpWalker, NetworkSpec
 
 
@@ -70,16 +71,16 @@ def sb3_walker(model_file: Path, config: TrainConfig, normaliser_file: Path | No
 
 def export_walker(run: str | Path, out: str | Path, *, extra: dict[str, Any] | None = None) -> Path:
     """Write a training run's best policy (your own run: its files are trusted) as a walker directory ``out``."""
-    run = Path(run)
-    model_file = run / "best_model.zip"
-    if not (run / "config.yaml").is_file() or not model_file.is_file():
-        raise InputFileError(run, "not a synergait training run with a best policy (config.yaml, best_model.zip)")
-    config = TrainConfig.from_yaml(run / "config.yaml")
-    normaliser = run / "best_vecnormalize.pkl"
-    summary = json.loads((run / "run.json").read_text()) if (run / "run.json").exists() else {}
-    meta = {"source_run": run.name, "controller": config.controller, "seed": config.seed,
-            "run_steps": summary.get("num_timesteps"), "best_step": summary.get("best_step"),
-            "cpu_hours": summary.get("cpu_hours"), **(extra or {})}
+    training = TrainingRun.load(run)
+    model_file, normaliser = training.path / BEST_MODEL_FILE, training.path / BEST_NORMALISER_FILE
+    if not model_file.is_file():
+        raise InputFileError(run, f"the run has no best policy yet ({BEST_MODEL_FILE}: written at its first "
+                                  "evaluation)")
+    config, summary = training.config, training.summary
+    meta = {"source_run": training.name, "controller": config.controller, "seed": config.seed,
+            "run_steps": summary.num_timesteps if summary else None,
+            "best_step": summary.best_step if summary else None,
+            "cpu_hours": summary.cpu_hours if summary else None, **(extra or {})}
     walker = sb3_walker(model_file, config, normaliser if normaliser.is_file() else None, name=str(out), meta=meta)
     return walker.save(out)
 

@@ -30,7 +30,7 @@ def run_one(config_yaml: str, run_dir: str, time_limit_s: float | None = None) -
         config = TrainConfig.model_validate(yaml.safe_load(config_yaml))
         resume = (Path(run_dir) / "checkpoints" / "latest.json").exists()
         return {"status": "ok", **train(config, run_dir, resume=resume, progress=False, time_limit_s=time_limit_s,
-                                        total_steps=config.total_steps)}
+                                        total_steps=config.total_steps).as_dict()}
     except Exception as exc:
         return {"status": "failed", "run": run_dir, "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(limit=3)}

@@ -1,21 +1,9 @@
 """Training with Stable-Baselines3: runs that checkpoint atomically, resume after a kill, and keep the best policy.
 
-Run directory layout::
-
-    RUN/config.yaml                 the TrainConfig (a resumed run reads it back)
-    RUN/episodes.csv                learning curve: step, env, return, length, wall and CPU seconds
-    RUN/eval.csv                    periodic deterministic evaluation: step, mean/std return, mean length
-    RUN/tensorboard/                SB3's TensorBoard logs (rollout and train statistics, evaluation)
-    RUN/best_model.zip              policy with the best mean evaluation return (the paper keeps this one)
-    RUN/best_vecnormalize.pkl       its observation normaliser (when used)
-    RUN/checkpoints/step_N/         model.zip (policy, optimiser, step counter, schedules), vecnormalize.pkl,
-                                    replay_buffer.pkl (optional), state.json (CPU hours, curriculum position)
-    RUN/checkpoints/latest.json     which checkpoint is complete (written last, atomically)
-    RUN/.lock                       held while a process trains the run (a second one is refused)
-
-A checkpoint directory is complete before ``latest.json`` points to it, so a kill at any moment leaves the
-previous checkpoint usable; on resume, curve rows logged after that checkpoint are dropped so the curve stays
-continuous.
+The run directory's layout is in :mod:`synergait.train.run`. A checkpoint directory is complete before
+``latest.json`` points to it, so a kill at any moment leaves the previous checkpoint usable; on resume, curve rows
+logged after that checkpoint are dropped so the curve stays continuous (a run killed before its first checkpoint
+restarts from step 0 with empty curves).
 """
 
 from __future__ import annotations
@@ -39,10 +27,18 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path, atomic_write_text
 from synergait.train.config import SACConfig, TrainConfig
+from synergait.train.run import (
+    BEST_MODEL_FILE,
+    BEST_NORMALISER_FILE,
+    CONFIG_FILE,
+    EPISODE_FIELDS,
+    EPISODES_FILE,
+    EVAL_FIELDS,
+    EVALUATIONS_FILE,
+    RunSummary,
+)
 
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {"sac": SAC, "ppo": PPO}
-EPISODE_FIELDS = ["step", "env", "return", "length", "wall_s", "cpu_s"]
-EVAL_FIELDS = ["step", "mean_return", "std_return", "mean_length", "wall_s"]
 
 
 def _make_env(config: TrainConfig):
@@ -114,8 +110,8 @@ class RunCallback(BaseCallback):
         super().__init__()
         self.run, self.config, self.state = run, config, state
         self._deadline = time.perf_counter() + time_limit_s if time_limit_s else None
-        self.episodes = _CsvLog(run / "episodes.csv", EPISODE_FIELDS)
-        self.evals = _CsvLog(run / "eval.csv", EVAL_FIELDS)
+        self.episodes = _CsvLog(run / EPISODES_FILE, EPISODE_FIELDS)
+        self.evals = _CsvLog(run / EVALUATIONS_FILE, EVAL_FIELDS)
         self._wall0, self._cpu0 = time.perf_counter(), time.process_time()
         self._next_eval = self._next_multiple(config.eval_every_steps)
         self._next_checkpoint = self._next_multiple(config.checkpoint_every_steps)
@@ -176,10 +172,10 @@ class RunCallback(BaseCallback):
         self.logger.record("eval/mean_length", float(np.mean(lengths)))
         if self.state.get("best_mean_return") is None or mean > self.state["best_mean_return"]:
             self.state["best_mean_return"], self.state["best_step"] = mean, self.num_timesteps
-            with atomic_path(self.run / "best_model.zip") as tmp:
+            with atomic_path(self.run / BEST_MODEL_FILE) as tmp:
                 self.model.save(tmp)
             if normaliser is not None:
-                with atomic_path(self.run / "best_vecnormalize.pkl") as tmp:
+                with atomic_path(self.run / BEST_NORMALISER_FILE) as tmp:
                     normaliser.save(str(tmp))
 
     def checkpoint(self) -> None:
@@ -207,10 +203,12 @@ class RunCallback(BaseCallback):
             shutil.rmtree(previous, ignore_errors=True)
         self.state.update(state)
         self._wall0, self._cpu0 = time.perf_counter(), time.process_time()  # the totals now live in self.state
-        atomic_write_text(self.run / "run.json", json.dumps(
-            {"num_timesteps": step, "total_steps": self.config.total_steps, "cpu_hours": cpu / 3600,
-             "wall_hours": wall / 3600, "best_mean_return": self.state.get("best_mean_return"),
-             "best_step": self.state.get("best_step")}, indent=1))
+        self.summary().save(self.run)
+
+    def summary(self, resumed_from: str | None = None) -> RunSummary:
+        return RunSummary(str(self.run), int(self.state["num_timesteps"]), self.config.total_steps,
+                          self.state["cpu_s"] / 3600, self.state["wall_s"] / 3600,
+                          self.state.get("best_mean_return"), self.state.get("best_step"), resumed_from)
 
 
 def curriculum_state(envs: VecEnv) -> dict[str, list[int]]:
@@ -232,8 +230,8 @@ def _latest(run: Path) -> Path | None:
 
 
 def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progress: bool = True,
-          time_limit_s: float | None = None, total_steps: int | None = None) -> dict[str, Any]:
-    """Train (or resume) the run in directory ``run``; returns a summary (steps, CPU hours, best return).
+          time_limit_s: float | None = None, total_steps: int | None = None) -> RunSummary:
+    """Train (or resume) the run in directory ``run``; returns where it stands (steps, CPU hours, best return).
 
     Args:
         config: the run's configuration (ignored on resume: the run's own ``config.yaml`` is read back).
@@ -242,7 +240,7 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
         total_steps: on resume, a new step budget for the run (e.g. to extend it), recorded in ``config.yaml``.
     """
     run = Path(run)
-    if resume and not (run / "config.yaml").exists():
+    if resume and not (run / CONFIG_FILE).exists():
         raise InputFileError(run, "no config.yaml: not a synergait run directory")
     if not resume and (run / "checkpoints" / "latest.json").exists():
         raise ParameterError("--out", f"{run} already holds a run; pass --resume to continue it")
@@ -262,15 +260,15 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
 
 
 def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time_limit_s: float | None,
-           total_steps: int | None) -> dict[str, Any]:
+           total_steps: int | None) -> RunSummary:
     torch.set_num_threads(config.torch_threads)
     if resume:
-        config = TrainConfig.from_yaml(run / "config.yaml")
+        config = TrainConfig.from_yaml(run / CONFIG_FILE)
         if total_steps is not None and total_steps != config.total_steps:
             config = config.model_copy(update={"total_steps": total_steps})
-            atomic_write_text(run / "config.yaml", config.to_yaml())
+            atomic_write_text(run / CONFIG_FILE, config.to_yaml())
     else:
-        atomic_write_text(run / "config.yaml", config.to_yaml())
+        atomic_write_text(run / CONFIG_FILE, config.to_yaml())
     envs = make_vec_env(config)
     latest = _latest(run) if resume else None
     state: dict[str, Any] = {"num_timesteps": 0, "wall_s": 0.0, "cpu_s": 0.0, "best_mean_return": None,
@@ -285,18 +283,16 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
             model.load_replay_buffer(latest / "replay_buffer.pkl")
         envs.reset()  # consumes the seeds (a seeded reset restarts the curriculum), so restore after it
         restore_curriculum(envs, state)
-        for log in ("episodes.csv", "eval.csv"):
-            if (run / log).exists():
-                _CsvLog(run / log, EPISODE_FIELDS if log == "episodes.csv" else EVAL_FIELDS).truncate_after(
-                    state["num_timesteps"])
     else:
         model = make_algorithm(config, envs, run / "tensorboard")
+    if resume:  # curve rows logged after the checkpoint (all of them when there is none yet) are dropped
+        for log, columns in ((EPISODES_FILE, EPISODE_FIELDS), (EVALUATIONS_FILE, EVAL_FIELDS)):
+            if (run / log).exists():
+                _CsvLog(run / log, columns).truncate_after(state["num_timesteps"])
     remaining = config.total_steps - state["num_timesteps"]
     callback = RunCallback(run, config, state, time_limit_s)
     if remaining > 0:
         model.learn(total_timesteps=remaining, reset_num_timesteps=latest is None, callback=callback,
                     progress_bar=progress, tb_log_name="sb3")
     envs.close()
-    return {"run": str(run), "num_timesteps": int(model.num_timesteps), "total_steps": config.total_steps,
-            "cpu_hours": callback.state["cpu_s"] / 3600, "best_mean_return": callback.state.get("best_mean_return"),
-            "best_step": callback.state.get("best_step"), "resumed_from": latest.name if latest else None}
+    return callback.summary(resumed_from=latest.name if latest else None)

@@ -1,0 +1,5 @@
+"""``python -m synergait.cli``."""
+
+from synergait.cli import main
+
+main()

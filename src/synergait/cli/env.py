@@ -1,0 +1,86 @@
+"""``synergait env ...``: the walking environment, walking tests, reset poses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from synergait.cli.common import (
+    BasisOption,
+    ConfigOption,
+    FromOption,
+    JsonFlag,
+    OptionalControllerOption,
+    PolicyOption,
+    app,
+    console,
+    emit,
+    key_value_table,
+    walk_config_from,
+)
+from synergait.errors import SynergaitError
+
+env_app = typer.Typer(help="The muscle-driven walking environment.", no_args_is_help=True)
+app.add_typer(env_app, name="env")
+
+
+@env_app.command("info")
+def env_info(basis: BasisOption = None, config: ConfigOption = None, as_json: JsonFlag = False) -> None:
+    """Observation and action sizes per controller, muscle and DOF counts, control period."""
+    from synergait.env import make_walk_env
+
+    walk_config = walk_config_from(config)
+    independent = make_walk_env("independent", config=walk_config)
+    walk = independent.unwrapped
+    body = walk.body
+    result: dict[str, Any] = {
+        "model": walk_config.model, "n_muscles": walk.n_muscles, "n_right_leg_muscles": len(body.right_leg),
+        "n_left_leg_muscles": len(body.left_leg), "n_trunk_muscles": len(body.trunk), "nq": body.model.nq,
+        "nv": body.model.nv, "body_mass_kg": body.mass_kg, "timestep_s": walk_config.timestep_s,
+        "substeps": walk.substeps, "control_period_s": walk.control_period_s, "control_hz": walk_config.control_hz,
+        "episode_steps": walk_config.episode_steps,
+        "controllers": {"independent": {"observation": independent.observation_space.shape[0],
+                                        "action": independent.action_space.shape[0], "mirroring": False}},
+    }
+    try:
+        synergy = make_walk_env("synergy", basis=basis, config=walk_config)
+        result["controllers"]["synergy"] = {"observation": synergy.observation_space.shape[0],
+                                            "action": synergy.action_space.shape[0], "mirroring": True}
+    except SynergaitError as exc:
+        result["controllers"]["synergy"] = {"unavailable": str(exc)}
+    emit(result, as_json, lambda r: console.print(key_value_table("walking environment", r)))
+
+
+@env_app.command("rollout")
+def env_rollout(policy: PolicyOption = "random",
+                episodes: Annotated[int, typer.Option(min=1, help="Episodes (seeds --seed, --seed + 1, ...).")] = 10,
+                steps: Annotated[int, typer.Option(min=1, help="Control steps per episode at most (40 Hz).")] = 400,
+                speed: Annotated[float, typer.Option(help="Target speed, m/s.")] = 1.2,
+                slope: Annotated[float, typer.Option(help="Ground slope, degrees.")] = 0.0,
+                controller: OptionalControllerOption = None, basis: BasisOption = None,
+                seed: Annotated[int, typer.Option(help="Seed of the first episode and of the random policy.")] = 0,
+                config: ConfigOption = None, as_json: JsonFlag = False) -> None:
+    """Deterministic episodes at one condition: falls, distance, speed, and how many walked (no fall over
+    --steps at the target speed +/- 0.2 m/s)."""
+    from synergait.evaluate.walking import walking_test
+    from synergait.walker import load_walker
+
+    walker = load_walker(policy, controller=controller, basis=str(basis) if basis else None,
+                         config=walk_config_from(config), seed=seed)
+    result = walking_test(walker, episodes=episodes, steps=steps, speed_m_s=speed, slope_deg=slope, seed=seed,
+                          progress=not as_json)
+    emit(result, as_json, lambda r: console.print(key_value_table(f"{policy} rollout", r)))
+
+
+@env_app.command("make-pose")
+def env_make_pose(source: FromOption = None,
+                  out: Annotated[Path | None, typer.Option(help="Output JSON (default: the packaged asset).")] = None,
+                  as_json: JsonFlag = False) -> None:
+    """Regenerate the initial pose (Rajagopal right heel strike) and the gait-cycle pose library from the data."""
+    from synergait.data.rajagopal import RajagopalTrial
+    from synergait.model.pose import make_pose_assets
+
+    emit(make_pose_assets(RajagopalTrial.fetch(source), out), as_json,
+         lambda r: console.print(key_value_table("initial pose", r)))

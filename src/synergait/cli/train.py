@@ -1,0 +1,123 @@
+"""``synergait train``, ``synergait sweep`` and ``synergait walker ...``: training runs and walkers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from synergait.cli.common import (
+    BasisOption,
+    ControllerOption,
+    JsonFlag,
+    PolicyArgument,
+    app,
+    console,
+    emit,
+    key_value_table,
+)
+
+walker_app = typer.Typer(help="Walkers: a policy with the environment it acts in.", no_args_is_help=True)
+app.add_typer(walker_app, name="walker")
+
+
+@app.command("train")
+def train_command(
+    out: Annotated[Path, typer.Option(help="Run directory (checkpoints, curves, best policy).")],
+    controller: ControllerOption = "synergy", basis: BasisOption = None,
+    preset: Annotated[str, typer.Option(help="paper (the paper's SAC), cpu (PPO, practical on a CPU) or "
+                                             "imitation (PPO tracking the human gait cycle).")] = "cpu",
+    config: Annotated[Path | None, typer.Option("--config", help="A TrainConfig YAML (instead of a preset).")] = None,
+    algo: Annotated[str | None, typer.Option(help="sac or ppo (default: the preset's).")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+    steps: Annotated[int | None, typer.Option(help="Total environment steps (default: the preset's).")] = None,
+    envs: Annotated[int | None, typer.Option(help="Vectorised environments.")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    eval_every: Annotated[int | None, typer.Option(help="Evaluate every N steps.")] = None,
+    checkpoint_every: Annotated[int | None, typer.Option(help="Checkpoint every N steps.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its checkpoint "
+                                                          "(--steps then sets a new total).")] = False,
+    minutes: Annotated[float | None, typer.Option(min=0, help="Stop after this many wall-clock minutes, with a "
+                                                              "checkpoint (go on later with --resume).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train a walker (SB3 SAC or PPO); checkpoints atomically and resumes after a kill with --resume."""
+    from synergait.train.config import TrainConfig
+    from synergait.train.trainer import train
+
+    overrides = {"controller": controller, "basis": str(basis) if basis else None, "algo": algo, "seed": seed,
+                 "total_steps": steps, "n_envs": envs, "device": device, "eval_every_steps": eval_every,
+                 "checkpoint_every_steps": checkpoint_every}
+    if config:
+        raw = TrainConfig.from_yaml(config).model_dump()
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        train_config = TrainConfig.model_validate(raw)
+    else:
+        train_config = TrainConfig.preset(preset, **overrides)
+    result = train(train_config, out, resume=resume, progress=not as_json,
+                   time_limit_s=minutes * 60 if minutes else None, total_steps=steps if resume else None)
+    emit(result.as_dict(), as_json, lambda r: console.print(key_value_table("training", r)))
+
+
+@walker_app.command("export")
+def walker_export(run: Annotated[Path, typer.Argument(help="Training run directory (its best policy is exported).")],
+                  out: Annotated[Path, typer.Option(help="Walker directory to write.")],
+                  as_json: JsonFlag = False) -> None:
+    """Write a run's best policy with its environment spec and provenance as a walker directory (what
+    `--policy DIR` and the shipped walkers are: YAML and plain arrays, nothing that runs code when loaded)."""
+    from synergait.train.export import export_walker
+    from synergait.walker import load_walker
+
+    walker = load_walker(export_walker(run, out))
+    emit({"out": str(out), "controller": walker.controller, **walker.meta}, as_json,
+         lambda r: console.print(key_value_table("walker", r)))
+
+
+@walker_app.command("import")
+def walker_import(source: Annotated[Path, typer.Argument(help="A Stable-Baselines3 walker directory "
+                                                               "(model.zip, config.yaml, vecnormalize.pkl).")],
+                  out: Annotated[Path, typer.Option(help="Walker directory to write.")],
+                  trust: Annotated[bool, typer.Option("--trust", help="Required: loading SB3 files unpickles "
+                                                                      "them, which can run any code.")] = False,
+                  as_json: JsonFlag = False) -> None:
+    """Convert an SB3 walker from a source you trust into a walker directory."""
+    from synergait.train.export import import_sb3_walker
+    from synergait.walker import load_walker
+
+    walker = load_walker(import_sb3_walker(source, out, trust=trust))
+    emit({"out": str(out), "controller": walker.controller, **walker.meta}, as_json,
+         lambda r: console.print(key_value_table("walker", r)))
+
+
+@walker_app.command("info")
+def walker_info(policy: PolicyArgument,
+                as_json: JsonFlag = False) -> None:
+    """Controller, training provenance and environment settings of a walker."""
+    from synergait.walker import load_walker
+
+    walker = load_walker(policy)
+    emit({"policy": walker.name, **walker.meta, "spec": walker.spec.model_dump(mode="json")}, as_json,
+         lambda r: console.print(key_value_table(f"walker {policy}", r)))
+
+
+@app.command("sweep")
+def sweep_command(
+    out: Annotated[Path, typer.Option(help="Sweep directory: one run directory per controller and seed.")],
+    seeds: Annotated[int, typer.Option(help="Seeds 0..N-1 (the paper: 5).")] = 5,
+    controllers: Annotated[str, typer.Option(help="Comma-separated: synergy,independent.")] = "synergy,independent",
+    preset: Annotated[str, typer.Option(help="paper or cpu.")] = "cpu",
+    steps: Annotated[int | None, typer.Option(help="Environment steps per run.")] = None,
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (default: local Ray).")] = None,
+    cpus_per_run: Annotated[float, typer.Option(help="CPUs Ray reserves per run.")] = 1.0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train every controller x seed as Ray tasks and draw the paper's Figure 1 (learning curves)."""
+    from synergait.train.config import TrainConfig
+    from synergait.train.sweep import run_sweep
+
+    base = TrainConfig.preset(preset, total_steps=steps)
+    result = run_sweep(base, out, seeds=list(range(seeds)), controllers=controllers.split(","), address=address,
+                       cpus_per_run=cpus_per_run)
+    emit(result, as_json, lambda r: console.print(key_value_table("sweep", {
+        "runs": {k: v.get("status") for k, v in r["runs"].items()}, "failed": r["failed"], "figure": r["figure"]})))

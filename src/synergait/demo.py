@@ -72,7 +72,7 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
             folder = None
         bar.advance(task)
         if folder is not None:
-            events = RajagopalTrial(folder).events()
+            events = RajagopalTrial.at(folder).events()
             result["events"] = events.to_dict()
             reference = DATASETS["rajagopal2016"].reference(folder)
             reference.to_csv(out / "reference_rajagopal2016.csv")

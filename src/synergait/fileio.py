@@ -75,3 +75,14 @@ def to_jsonable(value: object) -> object:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+def require_suffix(path: str | Path, *suffixes: str, parameter: str = "--out") -> Path:
+    """``path`` if its file name ends in one of ``suffixes`` (case-insensitive); else a one-line error naming
+    ``parameter``, raised before any work is done."""
+    from synergait.errors import ParameterError
+
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise ParameterError(parameter, f"{path}: the file must end in {' or '.join(suffixes)}")
+    return path

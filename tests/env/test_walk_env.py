@@ -140,6 +140,15 @@ def test_blow_up_ends_the_episode_without_exception(env: WalkEnv) -> None:
     assert np.isfinite(env.step(np.zeros(86, dtype=np.float32))[0]).all()
 
 
+def test_a_non_finite_action_ends_the_episode_with_a_reason(env: WalkEnv) -> None:
+    env.reset(seed=0)
+    action = np.full(86, 0.2, dtype=np.float32)
+    action[[3, 40]] = [np.nan, np.inf]
+    observation, _, terminated, _, info = env.step(action)
+    assert terminated and info["termination"] == "invalid action: 2 non-finite value(s)"
+    assert np.isfinite(observation).all() and np.isfinite(env.body.data.ctrl).all()
+
+
 def test_phase_mirroring_follows_heel_strikes() -> None:
     from synergait.walker import load_walker
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -104,3 +105,40 @@ def test_bad_activation_csv(tmp_path: Path) -> None:
 def test_unknown_backend(rajagopal: Path) -> None:
     with pytest.raises(ParameterError, match="must be 'mujoco' or 'moco'"):
         estimate_activations(rajagopal / "coordinates.sto", rajagopal / "grf_walk.mot", backend="simbody")
+
+
+def test_physically_invalid_input_is_refused_or_flagged(rajagopal: Path, tmp_path: Path) -> None:
+    paths = (rajagopal / "coordinates.sto", rajagopal / "grf_walk.mot")
+    loads = {"loads_xml": rajagopal / "grf_walk.xml"}
+    for mass in (-70.0, 0.0):
+        with pytest.raises(ParameterError, match="a body mass in kg is positive"):
+            estimate_activations(*paths, subject_mass_kg=mass, **loads)
+    grf = read_storage(rajagopal / "grf_walk.mot")
+    write_storage(replace(grf, values=np.zeros_like(grf.values)), tmp_path / "zero.mot")
+    with pytest.raises(InputFileError, match=r"the vertical GRF averages 0\.00 body weights"):
+        estimate_activations(paths[0], tmp_path / "zero.mot", **loads)
+    with pytest.warns(UserWarning, match="residual forces reach"):  # beyond the force plates' contact
+        estimate_activations(*paths, start_s=1.62, stop_s=1.79, **loads)
+
+
+def test_activation_tables_are_checked_like_recordings(tmp_path: Path) -> None:
+    from synergait.synergy.extract import SynergyExtractor
+
+    (tmp_path / "dup.csv").write_text("time,soleus_r,soleus_r\n0,0.1,0.2\n0.01,0.1,0.2\n")
+    with pytest.raises(InputFileError, match="duplicated column"):
+        ActivationTable.from_csv(tmp_path / "dup.csv")
+    (tmp_path / "back.csv").write_text("time,soleus_r\n0,0.1\n0.02,0.1\n0.01,0.2\n")
+    with pytest.raises(InputFileError, match="time must increase strictly"):
+        ActivationTable.from_csv(tmp_path / "back.csv")
+    (tmp_path / "garbage.npz").write_bytes(b"not a zip at all")
+    with pytest.raises(InputFileError, match="not a synergait activation table"):
+        ActivationTable.load(tmp_path / "garbage.npz")
+    with pytest.raises(InputFileError, match=r"a \.csv or \.npz file"):
+        ActivationTable.load(tmp_path / "table.xyz")
+    muscles = [f"m{i}" for i in range(12)]
+    zeros = ActivationTable(time=np.arange(20) / 100, activations=np.zeros((20, 12)), muscles=muscles)
+    with pytest.raises(ParameterError, match="every activation is zero"):
+        SynergyExtractor(4, muscles=muscles, n_restarts=1).fit(zeros)
+    short = ActivationTable(time=np.arange(3) / 100, activations=np.full((3, 12), 0.3), muscles=muscles)
+    with pytest.raises(ParameterError, match="3 samples cannot determine 10 synergies"):
+        SynergyExtractor(10, muscles=muscles, n_restarts=1).fit(short)

@@ -6,11 +6,9 @@ from typing import Annotated
 
 import typer
 
-from synergait.cli.common import FromOption, JsonFlag, app, console, emit, key_value_table, measuring
+from synergait.cli.common import FromOption, JsonFlag, command_group, emit, measuring
 
-bench_app = typer.Typer(help="Benchmarks: figures measured on this machine, with references from the same run.",
-                        no_args_is_help=True)
-app.add_typer(bench_app, name="bench")
+bench_app = command_group("bench", "Benchmarks: figures measured on this machine, with references from the same run.")
 
 
 @bench_app.command("env")
@@ -24,7 +22,7 @@ def bench_env(steps: Annotated[int, typer.Option(help="Control steps per measure
 
     with measuring(as_json):
         result = measure_env_throughput(steps, repeats=repeats, myosuite_python=myosuite_python)
-    emit(result, as_json, lambda r: console.print(key_value_table("env throughput", r)))
+    emit(result, as_json, "env throughput")
 
 
 @bench_app.command("train")
@@ -36,7 +34,7 @@ def bench_train(sac_steps: Annotated[int, typer.Option(help="Timed SAC steps (af
 
     with measuring(as_json):
         result = measure_train_throughput(sac_steps, ppo_steps)
-    emit(result, as_json, lambda r: console.print(key_value_table("training throughput", r)))
+    emit(result, as_json, "training throughput")
 
 
 @bench_app.command("inverse")
@@ -48,4 +46,4 @@ def bench_inverse(source: FromOption = None,
 
     with measuring(as_json):
         result = measure_inverse(source, moco=moco)
-    emit(result, as_json, lambda r: console.print(key_value_table("inverse benchmark", r)))
+    emit(result, as_json, "inverse benchmark")

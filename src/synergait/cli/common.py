@@ -28,12 +28,23 @@ def measuring(as_json: bool) -> contextlib.AbstractContextManager[Any]:
     return contextlib.nullcontext() if as_json else console.status("measuring", spinner="dots")
 
 
-def emit(result: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], None]) -> None:
-    """Print ``result`` as one JSON object or through ``render`` for people."""
+def emit(result: dict[str, Any], as_json: bool, render: str | Callable[[dict[str, Any]], None], *,
+         rows: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+    """Print ``result`` as one JSON object, or for people: a key-value table titled ``render`` (of ``rows(result)``
+    when given, else of all of it), or through the function ``render``."""
     if as_json:
         sys.stdout.write(json.dumps(to_jsonable(result)) + "\n")
+    elif isinstance(render, str):
+        console.print(key_value_table(render, rows(result) if rows else result))
     else:
         render(result)
+
+
+def command_group(name: str, help: str) -> typer.Typer:
+    """A ``synergait NAME ...`` group of commands."""
+    group = typer.Typer(help=help, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group
 
 
 def key_value_table(title: str, rows: dict[str, Any]) -> Table:

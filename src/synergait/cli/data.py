@@ -8,11 +8,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from synergait.cli.common import FromOption, JsonFlag, LoadsOption, app, console, emit, key_value_table
+from synergait.cli.common import FromOption, JsonFlag, LoadsOption, command_group, console, emit, key_value_table
 
-data_app = typer.Typer(help="Human data: read recordings, gait events, cycles, reference datasets.",
-                       no_args_is_help=True)
-app.add_typer(data_app, name="data")
+data_app = command_group("data", "Human data: read recordings, gait events, cycles, reference datasets.")
 
 
 @data_app.command("info")
@@ -87,7 +85,7 @@ def data_cycles(path: Annotated[Path, typer.Argument(help="Recording to cut into
     result = {"out": str(out), "side": side, "n_cycles": cycles.n_cycles, "signals": list(cycles.names),
               "start_s": cycles.start_s, "duration_s": cycles.duration_s, "phases": list(PHASES),
               "phase_bounds_pct": cycles.phase_bounds, "phase_source": list(cycles.phase_source)}
-    emit(result, as_json, lambda r: console.print(key_value_table(f"{side} cycles -> {out}", r)))
+    emit(result, as_json, f"{side} cycles -> {out}")
 
 
 
@@ -103,7 +101,7 @@ def data_fetch(name: Annotated[str, typer.Argument(help="Dataset: rajagopal2016,
     folder = fetch(name, source=source, progress=not as_json)
     result = {"name": name, "path": str(folder), "files": sorted(spec.files), "verified_sha256": True,
               "license": spec.license, "citation": spec.citation}
-    emit(result, as_json, lambda r: console.print(key_value_table(f"dataset {name}", r)))
+    emit(result, as_json, f"dataset {name}")
 
 
 @data_app.command("reference")
@@ -118,4 +116,4 @@ def data_reference(name: Annotated[str, typer.Argument(help="A known dataset nam
     if out:
         reference.to_csv(out)
     result = reference.describe() | {"out": str(out) if out else None}
-    emit(result, as_json, lambda r: console.print(key_value_table(f"reference {reference.name}", r)))
+    emit(result, as_json, f"reference {reference.name}")

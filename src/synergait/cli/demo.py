@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from synergait.cli.common import FromOption, JsonFlag, app, console, emit, key_value_table
+from synergait.cli.common import FromOption, JsonFlag, app, emit
 
 
 @app.command()
@@ -20,5 +20,5 @@ def demo(out: Annotated[Path, typer.Option(help="Output folder.")] = Path("syner
 
     result = run_demo(out, source=source, progress=not as_json, minutes=minutes,
                       video_seconds=6.0 if minutes >= 3 else 2.0)
-    emit(result, as_json, lambda r: console.print(key_value_table("synergait demo", r)))
+    emit(result, as_json, "synergait demo")
 

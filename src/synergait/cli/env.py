@@ -14,16 +14,13 @@ from synergait.cli.common import (
     JsonFlag,
     OptionalControllerOption,
     PolicyOption,
-    app,
-    console,
+    command_group,
     emit,
-    key_value_table,
     walk_config_from,
 )
 from synergait.errors import SynergaitError
 
-env_app = typer.Typer(help="The muscle-driven walking environment.", no_args_is_help=True)
-app.add_typer(env_app, name="env")
+env_app = command_group("env", "The muscle-driven walking environment.")
 
 
 @env_app.command("info")
@@ -50,7 +47,7 @@ def env_info(basis: BasisOption = None, config: ConfigOption = None, as_json: Js
                                             "action": synergy.action_space.shape[0], "mirroring": True}
     except SynergaitError as exc:
         result["controllers"]["synergy"] = {"unavailable": str(exc)}
-    emit(result, as_json, lambda r: console.print(key_value_table("walking environment", r)))
+    emit(result, as_json, "walking environment")
 
 
 @env_app.command("rollout")
@@ -71,7 +68,7 @@ def env_rollout(policy: PolicyOption = "random",
                          config=walk_config_from(config), seed=seed)
     result = walking_test(walker, episodes=episodes, steps=steps, speed_m_s=speed, slope_deg=slope, seed=seed,
                           progress=not as_json)
-    emit(result, as_json, lambda r: console.print(key_value_table(f"{policy} rollout", r)))
+    emit(result, as_json, f"{policy} rollout")
 
 
 @env_app.command("make-pose")
@@ -83,4 +80,4 @@ def env_make_pose(source: FromOption = None,
     from synergait.model.pose import make_pose_assets
 
     emit(make_pose_assets(RajagopalTrial.fetch(source), out), as_json,
-         lambda r: console.print(key_value_table("initial pose", r)))
+         "initial pose")

@@ -18,9 +18,9 @@ from synergait.cli.common import (
     app,
     console,
     emit,
-    key_value_table,
 )
 from synergait.errors import InputFileError
+from synergait.fileio import require_suffix
 
 
 @app.command("metrics")
@@ -84,8 +84,8 @@ def evaluate_command(
     result = evaluate_policy(policy, conditions_from(conditions), out, controller=controller, reference=human,
                              basis=str(basis) if basis else None, rollouts=rollouts, strides=strides, seed=seed,
                              label=label, workers=workers, address=address).summary()
-    emit(result, as_json, lambda r: console.print(key_value_table(f"evaluation -> {out}", {
-        k: v for k, v in r.items() if k not in ("emg", "trend_agreement")})))
+    emit(result, as_json, f"evaluation -> {out}", rows=lambda r: {
+        k: v for k, v in r.items() if k not in ("emg", "trend_agreement")})
 
 
 @app.command("report")
@@ -107,7 +107,7 @@ def report_command(
     path = write_report([Evaluation.load(e) for e in evaluations], out, human=human,
                         training=[TrainingRun.load(t) for t in training or []])
     emit({"out": str(path), "bytes": path.stat().st_size, "controllers": len(evaluations)}, as_json,
-         lambda r: console.print(key_value_table("report", r)))
+         "report")
 
 
 @app.command("render")
@@ -127,6 +127,9 @@ def render_command(
     """Render a walker headless (camera tracking the pelvis, muscles coloured by activation, GRF arrows)."""
     from synergait.report.render import frame_strip, rollout_frames, side_by_side, write_video
 
+    require_suffix(out, ".mp4", ".gif")
+    if strip:
+        require_suffix(strip, ".png", parameter="--strip")
     common = {"seconds": seconds, "fps": fps, "width": width, "height": height, "seed": seed}
     frames, info = rollout_frames(policy, controller, basis=str(basis) if basis else None, **common)
     if compare:
@@ -136,4 +139,4 @@ def render_command(
     if strip:
         frame_strip(frames, strip)
     emit({"out": str(out), "frames": len(frames), "fps": fps, "falls": info["falls"],
-          "strip": str(strip) if strip else None}, as_json, lambda r: console.print(key_value_table("render", r)))
+          "strip": str(strip) if strip else None}, as_json, "render")

@@ -8,7 +8,8 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from synergait.cli.common import JsonFlag, LoadsOption, app, console, emit, key_value_table
+from synergait.cli.common import JsonFlag, LoadsOption, app, emit
+from synergait.fileio import require_suffix
 
 
 @app.command()
@@ -30,6 +31,7 @@ def inverse(coordinates: Annotated[Path, typer.Option(help="OpenSim coordinates 
     """Estimate muscle activations from kinematics and GRF (inverse dynamics + optimisation)."""
     from synergait.inverse import estimate_activations
 
+    require_suffix(out, ".csv", ".npz")
     table = estimate_activations(coordinates, grf, backend=backend, loads_xml=loads, model=model, start_s=start,
                                  stop_s=stop, subject_mass_kg=subject_mass, osim_model=osim_model,
                                  function_based_paths=function_based_paths, mesh_interval=mesh_interval,
@@ -44,4 +46,4 @@ def inverse(coordinates: Annotated[Path, typer.Option(help="OpenSim coordinates 
               "max_reserve": dict(zip(table.reserve_dofs, reserves.tolist(), strict=True)),
               "max_abs_residual": np.abs(table.residuals).max(axis=0).tolist() if table.residuals.size else [],
               "wall_time_s": float(table.info.get("wall_time_s", "nan"))}
-    emit(result, as_json, lambda r: console.print(key_value_table("inverse", r)))
+    emit(result, as_json, "inverse")

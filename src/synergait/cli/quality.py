@@ -8,21 +8,10 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from synergait.cli.common import (
-    JsonFlag,
-    LoadsOption,
-    MusclesOption,
-    app,
-    console,
-    emit,
-    key_value_table,
-    read_activations,
-)
+from synergait.cli.common import JsonFlag, LoadsOption, MusclesOption, command_group, emit, read_activations
 from synergait.errors import InputFileError
 
-quality_app = typer.Typer(help="Movement quality: co-contraction, effort distribution, timing, redundancy.",
-                          no_args_is_help=True)
-app.add_typer(quality_app, name="quality")
+quality_app = command_group("quality", "Movement quality: co-contraction, effort distribution, timing, redundancy.")
 
 
 @quality_app.command("profile")
@@ -49,8 +38,8 @@ def quality_profile_command(
         names = muscles.split(",") if muscles else [m for m in table.muscles if not m.endswith("_l")]
         profile = quality_profile(table.select(names), names, (table.time.size - 1) / np.ptp(table.time))
     result = profile.as_dict()
-    emit(result, as_json, lambda r: console.print(key_value_table("quality profile", {
-        "cocontraction_pct": r["cocontraction_pct"], "distribution": r["distribution"], "laban": r["laban"]})))
+    emit(result, as_json, "quality profile", rows=lambda r: {
+        "cocontraction_pct": r["cocontraction_pct"], "distribution": r["distribution"], "laban": r["laban"]})
 
 
 @quality_app.command("redundancy")
@@ -78,4 +67,4 @@ def quality_redundancy(
         table.save(out / f"{name}.npz")
     figure = plot_solutions(solutions, out / "redundancy.png")
     result = {"out": str(out), "figure": str(figure), "solutions": summarise(solutions)}
-    emit(result, as_json, lambda r: console.print(key_value_table("redundancy explorer", r)))
+    emit(result, as_json, "redundancy explorer")

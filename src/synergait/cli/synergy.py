@@ -8,21 +8,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from synergait.cli.common import (
-    FromOption,
-    JsonFlag,
-    MusclesOption,
-    app,
-    console,
-    emit,
-    key_value_table,
-    read_activations,
-)
+from synergait.cli.common import FromOption, JsonFlag, MusclesOption, command_group, console, emit, read_activations
 from synergait.errors import ParameterError
+from synergait.fileio import require_suffix
 
-synergy_app = typer.Typer(help="Muscle synergies: NMF extraction, k sweep, comparison, the default basis.",
-                          no_args_is_help=True)
-app.add_typer(synergy_app, name="synergy")
+synergy_app = command_group("synergy", "Muscle synergies: NMF extraction, k sweep, comparison, the default basis.")
 
 
 
@@ -41,6 +31,9 @@ def synergy_extract(activations: Annotated[Path, typer.Argument(help="Activation
     from synergait.synergy.extract import DEFAULT_MUSCLES, SynergyExtractor
     from synergait.synergy.plots import plot_synergies
 
+    require_suffix(out, ".npz")
+    if figure:
+        require_suffix(figure, ".png", parameter="--figure")
     table = read_activations(activations)
     chosen = tuple(muscles.split(",")) if muscles else DEFAULT_MUSCLES
     extractor = SynergyExtractor(k, chosen, restarts, seed).fit(table)
@@ -51,8 +44,8 @@ def synergy_extract(activations: Annotated[Path, typer.Argument(help="Activation
               "vaf_per_muscle": dict(zip(chosen, extractor.vaf_per_muscle_.tolist(), strict=True)),
               "reachable_excitation": dict(zip(chosen, extractor.reachable.tolist(), strict=True)),
               "figure": str(figure) if figure else None}
-    emit(result, as_json, lambda r: console.print(key_value_table("synergies", {
-        k_: v for k_, v in r.items() if k_ not in ("vaf_per_muscle", "reachable_excitation")})))
+    emit(result, as_json, "synergies", rows=lambda r: {
+        k_: v for k_, v in r.items() if k_ not in ("vaf_per_muscle", "reachable_excitation")})
 
 
 @synergy_app.command("sweep")
@@ -84,8 +77,8 @@ def synergy_compare(a: Annotated[Path, typer.Argument(help="SynergyBasis .npz.")
     from synergait.synergy.extract import match_bases
 
     result = match_bases(SynergyBasis.load(a), SynergyBasis.load(b))
-    emit(result, as_json, lambda r: console.print(key_value_table("basis comparison", {
-        k: v for k, v in r.items() if k != "similarity"})))
+    emit(result, as_json, "basis comparison", rows=lambda r: {
+        k: v for k, v in r.items() if k != "similarity"})
 
 
 @synergy_app.command("default")
@@ -103,7 +96,7 @@ def synergy_default(source: FromOption = None,
         plot_synergies(extractor.basis_, extractor.activations_, extractor.time_, figure)
     emit({"out": str(path), "k": extractor.n_synergies, "vaf": extractor.vaf_, "stride_s": pattern.stride_s},
          as_json,
-         lambda r: console.print(key_value_table("default basis", r)))
+         "default basis")
 
 
 @synergy_app.command("variant")
@@ -118,6 +111,7 @@ def synergy_variant(basis: Annotated[Path, typer.Argument(help="SynergyBasis .np
     from synergait.synergy.basis import SynergyBasis
     from synergait.synergy.extract import SynergyExtractor
 
+    require_suffix(out, ".npz")
     source = SynergyBasis.load(basis)
     if (merge is None) == (k is None):
         raise ParameterError("variant", "give exactly one of --merge i,j or --k N")
@@ -134,4 +128,4 @@ def synergy_variant(basis: Annotated[Path, typer.Argument(help="SynergyBasis .np
         variant.provenance["variant"] = f"k={k}"
     variant.save(out)
     emit({"out": str(out), "k": variant.n_synergies, "variant": variant.provenance["variant"]}, as_json,
-         lambda r: console.print(key_value_table("synergy variant", r)))
+         "synergy variant")

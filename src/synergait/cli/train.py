@@ -7,19 +7,9 @@ from typing import Annotated
 
 import typer
 
-from synergait.cli.common import (
-    BasisOption,
-    ControllerOption,
-    JsonFlag,
-    PolicyArgument,
-    app,
-    console,
-    emit,
-    key_value_table,
-)
+from synergait.cli.common import BasisOption, ControllerOption, JsonFlag, PolicyArgument, app, command_group, emit
 
-walker_app = typer.Typer(help="Walkers: a policy with the environment it acts in.", no_args_is_help=True)
-app.add_typer(walker_app, name="walker")
+walker_app = command_group("walker", "Walkers: a policy with the environment it acts in.")
 
 
 @app.command("train")
@@ -57,7 +47,7 @@ def train_command(
         train_config = TrainConfig.preset(preset, **overrides)
     result = train(train_config, out, resume=resume, progress=not as_json,
                    time_limit_s=minutes * 60 if minutes else None, total_steps=steps if resume else None)
-    emit(result.as_dict(), as_json, lambda r: console.print(key_value_table("training", r)))
+    emit(result.as_dict(), as_json, "training")
 
 
 @walker_app.command("export")
@@ -71,7 +61,7 @@ def walker_export(run: Annotated[Path, typer.Argument(help="Training run directo
 
     walker = load_walker(export_walker(run, out))
     emit({"out": str(out), "controller": walker.controller, **walker.meta}, as_json,
-         lambda r: console.print(key_value_table("walker", r)))
+         "walker")
 
 
 @walker_app.command("import")
@@ -87,7 +77,7 @@ def walker_import(source: Annotated[Path, typer.Argument(help="A Stable-Baseline
 
     walker = load_walker(import_sb3_walker(source, out, trust=trust))
     emit({"out": str(out), "controller": walker.controller, **walker.meta}, as_json,
-         lambda r: console.print(key_value_table("walker", r)))
+         "walker")
 
 
 @walker_app.command("info")
@@ -98,7 +88,7 @@ def walker_info(policy: PolicyArgument,
 
     walker = load_walker(policy)
     emit({"policy": walker.name, **walker.meta, "spec": walker.spec.model_dump(mode="json")}, as_json,
-         lambda r: console.print(key_value_table(f"walker {policy}", r)))
+         f"walker {policy}")
 
 
 @app.command("sweep")
@@ -119,5 +109,5 @@ def sweep_command(
     base = TrainConfig.preset(preset, total_steps=steps)
     result = run_sweep(base, out, seeds=list(range(seeds)), controllers=controllers.split(","), address=address,
                        cpus_per_run=cpus_per_run)
-    emit(result, as_json, lambda r: console.print(key_value_table("sweep", {
-        "runs": {k: v.get("status") for k, v in r["runs"].items()}, "failed": r["failed"], "figure": r["figure"]})))
+    emit(result, as_json, "sweep", rows=lambda r: {
+        "runs": {k: v.get("status") for k, v in r["runs"].items()}, "failed": r["failed"], "figure": r["figure"]})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from synergait.data.reference import ReferenceSet, load_falisse2019, load_gait2354_subject01, load_rajagopal2016
@@ -27,54 +28,30 @@ class Dataset:
     name: str
     folder: str
     base_url: str
-    files: dict[str, str]  # file name -> SHA-256
     citation: str
     license: str
     reference: Callable[[Path], ReferenceSet]
 
+    @property
+    def files(self) -> dict[str, str]:
+        """File name -> SHA-256, from the package's ``checksums.txt``."""
+        text = resources.files("synergait.data").joinpath("checksums.txt").read_text()
+        rows = (line.split() for line in text.splitlines() if line and not line.startswith("#"))
+        return {file: sha for dataset, file, sha in rows if dataset == self.name}
 
-DATASETS: dict[str, Dataset] = {
-    "rajagopal2016": Dataset(
-        name="rajagopal2016", folder="rajagopal2016_walk",
-        base_url=_OPENSIM_CORE + "OpenSim/Examples/Moco/example3DWalking/",
-        files={
-            "coordinates.sto": "981e94b5d7bb6fcae403a381fee8c3011533d8c683b17460096b400d20044cdb",
-            "electromyography.sto": "0746a08b1107f816ef35183d7639ca46dc863b60e178404d822ddc42fbb58061",
-            "grf_walk.mot": "372d59855f80d7de81303cb7d3a5c5878ef8e0cb82a53a27cfce44e93357e42c",
-            "grf_walk.xml": "3c5313d5680c52fd130a0ed86620472fe3c576a5a9599ed08a53652b84dd82e6",
-            "id_walk.sto": "5eabf736a0f239b24eed4725289b5217b30d7fa0d88ad6f0f994cb33bdfd4515",
-            "markers_walk.trc": "fb2757ff812c6cc18d942aba7e9f9acfb3d921fd2d4ccafd5fdf47bb90aaa50e",
-            "subject_walk_scaled.osim": "806ad1b248c6b2bc48ab43b58865915d1664e144b4ff6846457d80adacc23ce5",
-            "subject_walk_scaled_FunctionBasedPathSet.xml":
-                "932ac403e4d6d0d10d9a9da551e43d0ded94dd2b99c370f9b25053ee9232f8a5",
-        },
-        citation="Rajagopal et al. (2016) IEEE TBME 63(10):2068-2079; data from the OpenSim Moco example3DWalking",
-        license="Apache-2.0",
-        reference=load_rajagopal2016,
-    ),
-    "falisse2019": Dataset(
-        name="falisse2019", folder="falisse2019_subject1",
-        base_url="https://raw.githubusercontent.com/antoinefalisse/3dpredictsim/"
-                 "5fa3929fa9ba29d5c057c16b18671a017d8f15c1/ExperimentalData/",
-        files={"ExperimentalData.mat": "40732396d504bf56b201b507eb819d9a1759b0c04fc537d43dacb8e817a1baf8"},
-        citation="Falisse et al. (2019) J R Soc Interface 16:20190402",
-        license="MIT",
-        reference=lambda d: load_falisse2019(d / "ExperimentalData.mat"),
-    ),
-    "gait2354_subject01": Dataset(
-        name="gait2354_subject01", folder="opensim_gait2354_subject01",
-        base_url=_OPENSIM_CORE + "Bindings/Python/tutorials/resources/Tutorial%205/",
-        files={
-            "subject01_walk1_grf.mot": "c3b5b46c64e958832f402687c328ca0f6fe132ebd8ccdf613600c5422d4a2a81",
-            "subject01_walk1_grf.xml": "49158c0ab39a7692ed99144a12b369aa9573805c9431cdfe9e6c268fc67f89ab",
-            "subject01_walk1.trc": "b7ff1d0fee39a6b035f898b38c55d4f58ac3c941be5f83c3b4849e9bc5f9aad4",
-            "gait2354_Setup_Scale.xml": "a94d5eb88f18f6ff13914758d8bca26777cd9589fe10da1fdbc7adb7a69767dc",
-        },
-        citation="OpenSim tutorial 5 (Delp et al. 2007 IEEE TBME)",
-        license="Apache-2.0",
-        reference=load_gait2354_subject01,
-    ),
-}
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (
+    Dataset("rajagopal2016", "rajagopal2016_walk", _OPENSIM_CORE + "OpenSim/Examples/Moco/example3DWalking/",
+            "Rajagopal et al. (2016) IEEE TBME 63(10):2068-2079; data from the OpenSim Moco example3DWalking",
+            "Apache-2.0", load_rajagopal2016),
+    Dataset("falisse2019", "falisse2019_subject1", "https://raw.githubusercontent.com/antoinefalisse/3dpredictsim/"
+            "5fa3929fa9ba29d5c057c16b18671a017d8f15c1/ExperimentalData/",
+            "Falisse et al. (2019) J R Soc Interface 16:20190402", "MIT",
+            lambda d: load_falisse2019(d / "ExperimentalData.mat")),
+    Dataset("gait2354_subject01", "opensim_gait2354_subject01",
+            _OPENSIM_CORE + "Bindings/Python/tutorials/resources/Tutorial%205/",
+            "OpenSim tutorial 5 (Delp et al. 2007 IEEE TBME)", "Apache-2.0", load_gait2354_subject01),
+)}
 
 
 def dataset(name: str) -> Dataset:

@@ -17,36 +17,34 @@ from synergait.data.io import read_storage
 RAJAGOPAL_WINDOW_S = (0.48, 1.61)
 
 
+#: The trial's files synergait reads, by role.
+FILES = {"coordinates": "coordinates.sto", "grf": "grf_walk.mot", "loads": "grf_walk.xml",
+         "emg": "electromyography.sto", "osim_model": "subject_walk_scaled.osim"}
+
+
 @dataclass(frozen=True)
 class RajagopalTrial:
-    """Paths of the Rajagopal 2016 trial's files (verified against their checksums by :func:`fetch`)."""
+    """Paths of the Rajagopal 2016 trial's files (verified against their checksums by :func:`fetch`): OpenSim
+    coordinates (IK), ground reaction forces and the ExternalLoads XML naming each side's columns, EMG envelopes,
+    the scaled OpenSim model."""
 
     folder: Path
+    coordinates: Path
+    grf: Path
+    loads: Path
+    emg: Path
+    osim_model: Path
+
+    @classmethod
+    def at(cls, folder: str | Path) -> RajagopalTrial:
+        """The trial in ``folder`` (not verified)."""
+        folder = Path(folder)
+        return cls(folder, **{role: folder / name for role, name in FILES.items()})
 
     @classmethod
     def fetch(cls, source: str | Path | None = None) -> RajagopalTrial:
-        """From a local copy (``source`` or ``$SYNERGAIT_DATA_DIR``) or the download cache."""
-        return cls(fetch("rajagopal2016", source=source))
-
-    @property
-    def coordinates(self) -> Path:
-        return self.folder / "coordinates.sto"
-
-    @property
-    def grf(self) -> Path:
-        return self.folder / "grf_walk.mot"
-
-    @property
-    def loads(self) -> Path:
-        return self.folder / "grf_walk.xml"
-
-    @property
-    def emg(self) -> Path:
-        return self.folder / "electromyography.sto"
-
-    @property
-    def osim_model(self) -> Path:
-        return self.folder / "subject_walk_scaled.osim"
+        """From a local copy (``source`` or ``$SYNERGAIT_DATA_DIR``) or the download cache, verified."""
+        return cls.at(fetch("rajagopal2016", source=source))
 
     def events(self) -> GaitEvents:
         """Heel strikes and toe-offs of both feet from the force plates named in ``grf_walk.xml``."""

@@ -156,8 +156,8 @@ class WalkConfig(BaseModel):
     speed_curriculum: tuple[float, ...] = PAPER_SPEED_CURRICULUM
     #: Fixed-condition mode (evaluation): constant target speed (m/s) and slope (degrees) instead of the
     #: curriculum and random terrain.
-    fixed_speed_m_s: float | None = None
-    fixed_slope_deg: float | None = None
+    fixed_speed_m_s: float | None = Field(None, gt=0, le=5)
+    fixed_slope_deg: float | None = Field(None, ge=-30, le=30)
     terrain_pool_size: int = Field(10_000, gt=0)
     terrain_seed: int = 0
     max_pitch_deg: float = 6.0

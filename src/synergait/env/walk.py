@@ -12,8 +12,9 @@
   velocities (``nv``); right and left foot GRF in body weights (6, world frame); centre-of-mass velocity (3, m/s,
   world frame); target speed (1, m/s).
 * Episode: ``episode_steps`` (1000 = 25 s) unless the walker falls: pelvis lower than ``fall_pelvis_height_m``
-  above the terrain, or (by default) any body part other than the feet touching the ground. NaN or unstable
-  physics also ends the episode, with ``info["termination"]`` saying why; the env never raises for it.
+  above the terrain, or (by default) any body part other than the feet touching the ground. A non-finite action,
+  NaN or unstable physics also ends the episode, with ``info["termination"]`` saying why; the env never raises
+  for it.
 * Each reset takes the next target speed of the deterministic curriculum and a terrain from the pool (index
   drawn from the env's seeded generator), or the fixed condition in evaluation mode.
 * ``info`` holds every reward term, the target speed, the terrain label, and ``heel_strike`` ("right", "left"
@@ -190,6 +191,11 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         body, data, config = self.body, self.body.data, self.config
+        action = np.asarray(action, dtype=float)
+        if not np.isfinite(action).all():  # a broken policy: say so instead of simulating NaN muscles
+            return self._last_obs, config.reward.w_fall, True, False, {
+                "termination": f"invalid action: {int((~np.isfinite(action)).sum())} non-finite value(s)",
+                "target_speed": self.target_speed, "heel_strike": None, "fall": 1.0}
         data.ctrl[:] = np.clip(action, 0.0, 1.0)
         mujoco.mj_step(body.model, data, nstep=self.substeps)
         self._steps += 1

@@ -23,6 +23,7 @@ Per frame ``t``:
 from __future__ import annotations
 
 import time as clock
+import warnings
 from dataclasses import dataclass
 
 import mujoco
@@ -77,6 +78,9 @@ class MuJoCoInverse:
             raise ParameterError("rate_hz", f"must be positive, got {self.rate_hz}")
         if self.effort_exponent not in (2, 3):
             raise ParameterError("effort_exponent", f"must be 2 or 3, got {self.effort_exponent}")
+        if self.subject_mass_kg is not None and not 0 < self.subject_mass_kg < 500:
+            raise ParameterError("subject_mass_kg", f"a body mass in kg is positive (and under 500), got "
+                                                    f"{self.subject_mass_kg:g}")
         started = clock.perf_counter()
         loads = loads or external_loads_from_names(grf)
         start = max(coordinates.time[0] + 0.01, start_s if start_s is not None else -np.inf)
@@ -90,7 +94,27 @@ class MuJoCoInverse:
         body = Musculoskeleton(self.model)
         trajectory = joint_trajectory(body, coordinates, times, lowpass_hz=self.lowpass_hz)
         external = self._external_forces(body, grf, loads, times)
-        return self._static_optimisation(body, trajectory, external, started)
+        self._check_support(body, external, grf.source, start, stop)
+        table = self._static_optimisation(body, trajectory, external, started)
+        worst = float(np.abs(table.residuals[:, :3]).max()) if table.residuals.size else 0.0
+        if worst > 0.5 * body.body_weight_n:
+            warnings.warn(f"{grf.source}: residual forces reach {worst:.0f} N ({worst / body.body_weight_n:.1f} body "
+                          f"weights) over {start:g}-{stop:g} s: the kinematics and the GRF disagree (a window "
+                          "beyond the force plates, a wrong subject mass or plate assignment?)", stacklevel=2)
+        return table
+
+    @staticmethod
+    def _check_support(body: Musculoskeleton, external: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]],
+                       source: str, start: float, stop: float) -> None:
+        """Refuse ground reaction forces that cannot hold a walker up: over a window of walking, the vertical GRF
+        averages about one body weight (0.9-1.1 over whole strides); far less or far more means wrong columns,
+        units, sign, mass or a window without ground contact."""
+        vertical = np.sum([force[:, 2] for _, force, _, _ in external], axis=0) if external else np.zeros(1)
+        mean_bw = float(np.mean(vertical)) / body.body_weight_n
+        if not 0.4 <= mean_bw <= 2.0:
+            raise InputFileError(source, f"the vertical GRF averages {mean_bw:.2f} body weights over "
+                                         f"{start:g}-{stop:g} s (walking: about 1); check the force columns, their "
+                                         "sign and units, the subject mass and that the window holds ground contact")
 
     def _external_forces(self, body: Musculoskeleton, grf: Trial, loads: list[ExternalLoad],
                          times: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from synergait.data.io.tables import read_csv_frame
 from synergait.errors import InputFileError, ParameterError
-from synergait.fileio import atomic_path
+from synergait.fileio import atomic_path, require_suffix
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,13 @@ class ActivationTable:
         if not np.isfinite(activations).all():
             bad = self.muscles[int(np.argwhere(~np.isfinite(activations))[0, 1])]
             raise ParameterError("activations", f"NaN or infinite activations (first in '{bad}')")
+        duplicated = sorted({m for m in self.muscles if self.muscles.count(m) > 1})
+        if duplicated:
+            raise ParameterError("muscles", f"duplicated muscle column(s): {', '.join(duplicated)}")
+        if self.time.size > 1 and not (np.diff(self.time) > 0).all():
+            row = int(np.argmax(np.diff(self.time) <= 0)) + 1
+            raise ParameterError("time", f"time must increase strictly (row {row + 1}: {self.time[row]:g} s after "
+                                         f"{self.time[row - 1]:g} s)")
 
     def select(self, muscles: tuple[str, ...] | list[str]) -> np.ndarray:
         """Activations of ``muscles``, shape ``(T, len(muscles))``."""
@@ -74,6 +82,10 @@ class ActivationTable:
         """Read a CSV with a ``time`` column (s) and one column per muscle (0-1)."""
         path = Path(path)
         frame = read_csv_frame(path)
+        duplicated = sorted({str(c).split(".")[0] for c in frame.columns if str(c).split(".")[-1].isdigit()
+                             and str(c).split(".")[0] in frame.columns})
+        if duplicated:  # pandas renames a repeated header "x" to "x.1"
+            raise InputFileError(path, f"duplicated column(s): {', '.join(duplicated)}")
         if "time" not in frame.columns:
             raise InputFileError(path, "no 'time' column")
         muscles = [c for c in frame.columns if c != "time"]
@@ -85,23 +97,36 @@ class ActivationTable:
             raise InputFileError(path, f"column '{column}' has NaN or non-numeric activations")
         if (values < -1e-6).any() or (values > 1 + 1e-6).any():
             raise InputFileError(path, "activations must lie in [0, 1]")
-        return cls(time=frame["time"].to_numpy(float), activations=values, muscles=tuple(muscles),
-                   backend="csv", info={"source": str(path)})
+        try:
+            return cls(time=frame["time"].to_numpy(float), activations=values, muscles=tuple(muscles),
+                       backend="csv", info={"source": str(path)})
+        except ParameterError as exc:
+            raise InputFileError(path, str(exc)) from None
 
     def save(self, path: str | Path) -> None:
         meta = {"muscles": self.muscles, "reserve_dofs": self.reserve_dofs, "backend": self.backend,
                 "info": self.info}
-        with atomic_path(path) as tmp:
+        with atomic_path(require_suffix(path, ".npz")) as tmp:
             np.savez_compressed(tmp, time=self.time, activations=self.activations, reserves=self.reserves,
                                 residuals=self.residuals, required=self.required, meta=json.dumps(meta))
 
     @classmethod
     def load(cls, path: str | Path) -> ActivationTable:
-        if Path(path).suffix.lower() == ".csv":
+        """Read a table written by :meth:`save` (``.npz``) or a CSV (:meth:`from_csv`)."""
+        suffix = Path(path).suffix.lower()
+        if suffix == ".csv":
             return cls.from_csv(path)
-        with np.load(path) as f:
-            meta = json.loads(str(f["meta"]))
-            return cls(time=f["time"], activations=f["activations"], muscles=tuple(meta["muscles"]),
-                       reserves=f["reserves"], reserve_dofs=tuple(meta["reserve_dofs"]),
-                       residuals=f["residuals"], required=f["required"] if "required" in f else np.zeros((0, 0)),
-                       backend=meta["backend"], info=meta["info"])
+        if suffix != ".npz":
+            raise InputFileError(path, f"an activation table is a .csv or .npz file, not '{suffix}'")
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                meta = json.loads(str(f["meta"]))
+                return cls(time=f["time"], activations=f["activations"], muscles=tuple(meta["muscles"]),
+                           reserves=f["reserves"], reserve_dofs=tuple(meta["reserve_dofs"]),
+                           residuals=f["residuals"],
+                           required=f["required"] if "required" in f else np.zeros((0, 0)),
+                           backend=meta["backend"], info=meta["info"])
+        except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+            raise InputFileError(path, f"not a synergait activation table ({type(exc).__name__}: {exc})") from None
+        except ParameterError as exc:
+            raise InputFileError(path, str(exc)) from None

@@ -29,9 +29,18 @@ def load_spec(name: str = DEFAULT_MODEL) -> mujoco.MjSpec:
     import myo_sim
 
     model_info(name)  # validates the name
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return myo_sim.load_spec(name)
+    previous = mujoco.get_mju_user_warning()
+    # myo-sim attaches its leg and torso fragments without a prefix; MuJoCo warns about that on stderr although
+    # synergait never saves the composed spec as XML. Other MuJoCo warnings still reach Python's warnings.
+    mujoco.set_mju_user_warning(
+        lambda message: None if message.startswith("Attaching a spec with an empty prefix")
+        else warnings.warn(f"MuJoCo: {message}", stacklevel=2))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return myo_sim.load_spec(name)
+    finally:
+        mujoco.set_mju_user_warning(previous)
 
 
 def add_terrain_tiles(spec: mujoco.MjSpec, n_tiles: int = N_TILES) -> None:

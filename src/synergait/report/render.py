@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from synergait.errors import ParameterError
-from synergait.fileio import atomic_path
+from synergait.fileio import atomic_path, require_suffix
 
 
 def rollout_frames(policy_source: str, controller: str | None = None, *, basis: str | None = None,
@@ -79,9 +79,7 @@ def write_video(frames: np.ndarray, path: str | Path, fps: int) -> Path:
     import imageio.v3 as iio
 
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".mp4", ".gif"):
-        raise ParameterError("--out", f"video must end in .mp4 or .gif, got '{suffix}'")
+    suffix = require_suffix(path, ".mp4", ".gif").suffix.lower()
     with atomic_path(path) as tmp:
         if suffix == ".mp4":
             iio.imwrite(tmp, frames, fps=fps, codec="libx264", plugin="FFMPEG", macro_block_size=8)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from synergait.errors import InputFileError, ParameterError
-from synergait.fileio import atomic_path
+from synergait.fileio import atomic_path, require_suffix
 from synergait.model.catalog import mirror_name
 
 #: File name of the basis shipped in ``synergait/assets`` (see :mod:`synergait.synergy.default`).
@@ -86,18 +87,20 @@ class SynergyBasis:
 
     def save(self, path: str | Path) -> None:
         meta = {"muscles": self.muscles, "vaf": self.vaf, "provenance": self.provenance}
-        with atomic_path(path) as tmp:
+        with atomic_path(require_suffix(path, ".npz")) as tmp:
             np.savez_compressed(tmp, weights=self.weights, meta=json.dumps(meta))
 
     @classmethod
     def load(cls, path: str | Path) -> SynergyBasis:
         try:
-            with np.load(path) as f:
+            with np.load(path, allow_pickle=False) as f:
                 meta = json.loads(str(f["meta"]))
                 return cls(weights=f["weights"], muscles=tuple(meta["muscles"]), vaf=meta["vaf"],
                            provenance=meta["provenance"])
-        except (OSError, KeyError, ValueError) as exc:
-            raise InputFileError(path, f"not a synergait SynergyBasis file ({exc})") from None
+        except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+            raise InputFileError(path, f"not a synergait SynergyBasis file ({type(exc).__name__}: {exc})") from None
+        except ParameterError as exc:
+            raise InputFileError(path, str(exc)) from None
 
 
 def default_basis() -> SynergyBasis:

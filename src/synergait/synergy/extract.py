@@ -69,6 +69,11 @@ class SynergyExtractor:
         data = table.select(muscles)
         if (data < 0).any():
             raise ParameterError("activations", "NMF needs non-negative activations")
+        if len(data) < self.n_synergies:
+            raise ParameterError("activations", f"{len(data)} samples cannot determine {self.n_synergies} synergies "
+                                                "(need at least as many samples as synergies)")
+        if not (data > 0).any():
+            raise ParameterError("activations", "every activation is zero: there is nothing to decompose")
         rng = np.random.default_rng(self.seed)
         best = None
         for _ in range(self.n_restarts):

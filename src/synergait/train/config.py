@@ -20,14 +20,19 @@ from synergait.walker.spec import EnvSpec
 PRESETS = ("paper", "cpu", "imitation")
 
 
-class PPOConfig(BaseModel):
-    """Stable-Baselines3 PPO settings."""
-
+class _AlgorithmConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: Literal["ppo"] = "ppo"
-    n_steps: int = Field(1024, gt=0)
+    #: Minibatch size of each gradient step.
     batch_size: int = Field(256, gt=0)
+
+
+class PPOConfig(_AlgorithmConfig):
+    """Stable-Baselines3 PPO settings."""
+
+    name: Literal["ppo"] = "ppo"
+    #: Environment steps per environment between updates.
+    n_steps: int = Field(1024, gt=0)
     n_epochs: int = Field(5, gt=0)
     gae_lambda: float = Field(0.95, ge=0, le=1)
     clip_range: float = Field(0.2, gt=0)
@@ -36,15 +41,13 @@ class PPOConfig(BaseModel):
     log_std_init: float = 0.0
 
 
-class SACConfig(BaseModel):
+class SACConfig(_AlgorithmConfig):
     """Stable-Baselines3 SAC settings (the paper's by default)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: Literal["sac"] = "sac"
     buffer_size: int = Field(3_000_000, gt=0)
+    #: Random-action steps before the first update.
     learning_starts: int = Field(10_000, ge=0)
-    batch_size: int = Field(256, gt=0)
     train_freq: int = Field(1, gt=0)
     gradient_steps: int = Field(1, gt=0)
     #: Keep the replay buffer in checkpoints (resume continues with it; ~GBs at the paper's size).

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import gymnasium as gym
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from synergait.env import WalkConfig, make_walk_env
+from synergait.errors import ParameterError
 
 Controller = Literal["independent", "synergy"]
 
@@ -41,5 +42,10 @@ class EnvSpec(BaseModel):
                            fixed_slope_deg=slope_deg if slope_deg is not None else 0.0)
         if episode_steps is not None:
             changes["episode_steps"] = episode_steps
-        return make_walk_env(self.controller, basis=self.basis, mirroring=self.mirroring,
-                             config=self.env.model_copy(update=changes), training=training)
+        try:
+            config = WalkConfig.model_validate({**self.env.model_dump(), **changes})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise ParameterError(".".join(map(str, first["loc"])), first["msg"]) from None
+        return make_walk_env(self.controller, basis=self.basis, mirroring=self.mirroring, config=config,
+                             training=training)

@@ -62,6 +62,17 @@ def test_in_degrees_is_honoured(tmp_path: Path) -> None:
     np.testing.assert_allclose(trial["pelvis_tx"], [1.5, 1.6])  # translations are not angles
 
 
+def test_angles_that_contradict_in_degrees_are_questioned(tmp_path: Path) -> None:
+    path = tmp_path / "radians.mot"
+    path.write_text("walk\ninDegrees=yes\nendheader\ntime\tknee_angle_r\thip_flexion_r\n"
+                    "0\t0.1\t0.3\n0.01\t0.6\t-0.2\n0.02\t1.0\t0.1\n")
+    with pytest.warns(UserWarning, match="inDegrees=yes, but no angle varies by more than"):
+        read_storage(path)
+    path.write_text(path.read_text().replace("inDegrees=yes", "inDegrees=no").replace("0.6\t-0.2", "60\t-20"))
+    with pytest.warns(UserWarning, match="are the values degrees"):
+        read_storage(path)
+
+
 def test_old_simm_header_style(tmp_path: Path) -> None:
     path = tmp_path / "old.mot"
     path.write_text("Coordinates\ndatacolumns 2\ndatarows 3\nrange 0 0.02\nendheader\n"
@@ -77,7 +88,9 @@ BAD_FILES = {
     "duplicated": ("h\nendheader\ntime\tknee_angle_r\tknee_angle_r\n0\t1\t2\n0.1\t1\t2\n", "duplicated column"),
     "non_monotonic": ("h\nendheader\ntime\tx\n0\t1\n0.2\t1\n0.1\t1\n", "non-monotonic time at row 2"),
     "repeated": ("h\nendheader\ntime\tx\n0\t1\n0.1\t1\n0.1\t1\n", "repeated time"),
-    "nan_gap": ("h\nendheader\ntime\tx\n0\t1\n0.1\tNaN\n0.2\t1\n", "column 'x' has 1 NaN"),
+    "nan_gap": ("h\nendheader\ntime\tx\n0\t1\n0.1\tNaN\n0.2\t1\n", "column 'x' has 1 non-finite value.*NaN"),
+    "infinite": ("h\nendheader\ntime\tx\n0\t1\n0.1\tinf\n0.2\t1\n", "the first infinite at t = 0.1 s"),
+    "ragged": ("h\nendheader\ntime\tx\ty\n0\t1\t2\n0.1\t1\n0.2\t1\t2\n", "line 5 holds 2 values, the header has 3"),
     "text_in_table": ("h\nendheader\ntime\tx\n0\tabc\n", "non-numeric"),
     "no_rows": ("h\nendheader\ntime\tx\n", "no data rows"),
     "no_time": ("h\nendheader\nframe\tx\n0\t1\n", "first column must be 'time'"),

@@ -70,9 +70,9 @@ class Trial:
         if bad.any():
             row, col = np.argwhere(bad)[0]
             n_bad = int(bad[:, col].sum())
-            raise self._fail(
-                f"column '{self.names[col]}' has {n_bad} NaN/missing value(s), first at t = {self.time[row]:g} s"
-            )
+            kind = "infinite" if np.isinf(self.values[row, col]) else "NaN or missing"
+            raise self._fail(f"column '{self.names[col]}' has {n_bad} non-finite value(s), the first {kind} at "
+                             f"t = {self.time[row]:g} s")
         if self.body_mass_kg is not None and not self.body_mass_kg > 0:
             raise ParameterError("body_mass_kg", f"must be positive, got {self.body_mass_kg}")
 

@@ -103,9 +103,17 @@ def read_storage(path: str | Path) -> Trial:
     if end is None:
         raise InputFileError(path, "malformed header: no 'endheader' line (is this an OpenSim .sto/.mot file?)")
     header = _parse_header(lines[:end], path)
-    body = "\n".join(line for line in lines[end + 1 :] if line.strip())
-    if not body:
+    rows = [(number, line) for number, line in enumerate(lines[end + 1 :], start=end + 2) if line.strip()]
+    if not rows:
         raise InputFileError(path, "no column labels after 'endheader'")
+    separator = "\t" if "\t" in rows[0][1] else None
+    width = len(rows[0][1].strip().split(separator))
+    for number, line in rows[1:]:
+        fields = len(line.strip().split(separator))
+        if fields != width:
+            raise InputFileError(path, f"line {number} holds {fields} values, the header has {width} columns "
+                                       "(a ragged or truncated row)")
+    body = "\n".join(line for _, line in rows)
     try:
         frame = pd.read_csv(io.StringIO(body), sep=r"\s+" if "\t" not in body else "\t", dtype=float,
                             header=0, na_values=["nan", "NaN", "-nan", "NA"])
@@ -128,8 +136,23 @@ def read_storage(path: str | Path) -> Trial:
         for j, unit in enumerate(units):
             if unit.startswith("rad"):
                 values[:, j] *= DEG_TO_RAD
+    _check_angle_units(values, units, in_degrees, path)
     return Trial(time=frame.to_numpy()[:, 0], values=values, names=names, units=units,
                  source=str(path), metadata=header)
+
+
+def _check_angle_units(values: np.ndarray, units: list[str], in_degrees: bool, path: Path) -> None:
+    """Warn when the angles' size contradicts ``inDegrees``: walking joints move tens of degrees."""
+    angles = values[:, [j for j, unit in enumerate(units) if unit == "rad"]]
+    if angles.size == 0 or not np.isfinite(angles).all():
+        return
+    ranges_deg = np.degrees(np.ptp(angles, axis=0))
+    if in_degrees and 0 < ranges_deg.max() < 2.0:
+        warnings.warn(f"{path}: inDegrees=yes, but no angle varies by more than {ranges_deg.max():.2f} deg: are "
+                      "the values radians?", stacklevel=3)
+    elif not in_degrees and np.median(ranges_deg) > 360.0:
+        warnings.warn(f"{path}: inDegrees=no, but the angles vary by {np.median(ranges_deg):.0f} deg (median): "
+                      "are the values degrees?", stacklevel=3)
 
 
 def _check_declared_size(header: dict[str, str], frame: pd.DataFrame, path: Path) -> None:

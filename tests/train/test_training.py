@@ -90,7 +90,7 @@ def test_kill_and_resume_continue_the_same_run(tmp_path: Path) -> None:
     assert resumed.returncode == 0, resumed.stderr
     result = json.loads(resumed.stdout)
     assert result["resumed_from"] == f"step_{killed_at}"
-    assert result["num_timesteps"] == 4096
+    assert result["num_timesteps"] == 4096 and result["lost_cpu_hours"] >= 0
     steps = [int(r["step"]) for r in _rows(run / "episodes.csv")]
     assert steps == sorted(steps) and steps[-1] <= 4096  # one continuous curve, no restart from zero
     assert json.loads((run / "run.json").read_text())["cpu_hours"] > 0
@@ -128,10 +128,29 @@ def test_resume_before_the_first_checkpoint_restarts_with_empty_curves(tmp_path:
     train(config, run, progress=False)
     shutil.rmtree(run / "checkpoints")  # as if killed before its first checkpoint
     assert _rows(run / "episodes.csv")
-    result = train(config, run, resume=True, progress=False)
-    assert result.resumed_from is None and result.num_timesteps == 512
+    with pytest.warns(UserWarning, match="has no checkpoint yet: training restarts from step 0"):
+        result = train(config, run, resume=True, progress=False)
+    assert result.resumed_from is None and result.num_timesteps == 512 and result.lost_cpu_hours > 0
     steps = [int(r["step"]) for r in _rows(run / "episodes.csv")]
     assert steps == sorted(steps)  # the stale rows are gone: one curve from step 0
+
+
+def test_checkpoints_come_on_a_wall_clock_interval_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from synergait.train.trainer import RunCallback
+
+    steps_checkpointed = []
+    original = RunCallback.checkpoint
+
+    def counting(self: RunCallback) -> None:
+        steps_checkpointed.append(self.num_timesteps)
+        original(self)
+
+    monkeypatch.setattr(RunCallback, "checkpoint", counting)
+    config = TrainConfig.preset("cpu", total_steps=1024, n_envs=1, n_steps=256, batch_size=64,
+                                eval_every_steps=100_000, checkpoint_every_steps=100_000,
+                                checkpoint_every_minutes=1e-4, controller="independent")
+    train(config, tmp_path / "run", progress=False)
+    assert len(steps_checkpointed) > 2 and steps_checkpointed[0] < 1024  # not only the final one
 
 
 def test_a_time_limit_stops_with_a_checkpoint_and_resume_extends_the_budget(tmp_path: Path) -> None:

@@ -110,6 +110,8 @@ class TrainConfig(BaseModel):
     eval_every_steps: int = Field(100_000, gt=0)
     eval_episodes: int = Field(5, gt=0)
     checkpoint_every_steps: int = Field(100_000, gt=0)
+    #: Also checkpoint after this much wall time since the last checkpoint, so a kill loses at most this much.
+    checkpoint_every_minutes: float = Field(10.0, gt=0)
     env: WalkConfig = WalkConfig()
 
     @model_validator(mode="before")

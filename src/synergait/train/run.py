@@ -41,7 +41,8 @@ EVAL_FIELDS = ["step", "mean_return", "std_return", "mean_length", "wall_s"]
 class RunSummary:
     """Where a run stands. ``num_timesteps`` environment steps of ``total_steps``; ``cpu_hours`` and
     ``wall_hours`` spent in all sessions; ``best_mean_return`` of the periodic evaluations, at ``best_step``;
-    ``resumed_from`` the checkpoint this invocation started from (None: a fresh start or read from disk)."""
+    ``resumed_from`` the checkpoint this invocation started from (None: a fresh start or read from disk);
+    ``lost_cpu_hours`` the work done after the last checkpoint before kills, in all resumes."""
 
     run: str
     num_timesteps: int
@@ -51,6 +52,7 @@ class RunSummary:
     best_mean_return: float | None = None
     best_step: int | None = None
     resumed_from: str | None = None
+    lost_cpu_hours: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

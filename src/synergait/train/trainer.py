@@ -12,6 +12,7 @@ import csv
 import json
 import shutil
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,7 @@ class RunCallback(BaseCallback):
         self._wall0, self._cpu0 = time.perf_counter(), time.process_time()
         self._next_eval = self._next_multiple(config.eval_every_steps)
         self._next_checkpoint = self._next_multiple(config.checkpoint_every_steps)
+        self._checkpoint_due = time.perf_counter() + config.checkpoint_every_minutes * 60
         self._eval_env: VecEnv | None = None
         self._last_eval_step: int | None = None
 
@@ -136,8 +138,9 @@ class RunCallback(BaseCallback):
         if step >= self._next_eval:
             self._next_eval += self.config.eval_every_steps
             self.evaluate()
-        if step >= self._next_checkpoint:
-            self._next_checkpoint += self.config.checkpoint_every_steps
+        if step >= self._next_checkpoint or time.perf_counter() >= self._checkpoint_due:
+            if step >= self._next_checkpoint:
+                self._next_checkpoint = self._next_multiple(self.config.checkpoint_every_steps)
             self.checkpoint()
         return self._deadline is None or time.perf_counter() < self._deadline  # False: stop (and checkpoint)
 
@@ -203,12 +206,14 @@ class RunCallback(BaseCallback):
             shutil.rmtree(previous, ignore_errors=True)
         self.state.update(state)
         self._wall0, self._cpu0 = time.perf_counter(), time.process_time()  # the totals now live in self.state
+        self._checkpoint_due = self._wall0 + self.config.checkpoint_every_minutes * 60
         self.summary().save(self.run)
 
     def summary(self, resumed_from: str | None = None) -> RunSummary:
         return RunSummary(str(self.run), int(self.state["num_timesteps"]), self.config.total_steps,
                           self.state["cpu_s"] / 3600, self.state["wall_s"] / 3600,
-                          self.state.get("best_mean_return"), self.state.get("best_step"), resumed_from)
+                          self.state.get("best_mean_return"), self.state.get("best_step"), resumed_from,
+                          self.state.get("lost_cpu_s", 0.0) / 3600)
 
 
 def curriculum_state(envs: VecEnv) -> dict[str, list[int]]:
@@ -220,6 +225,17 @@ def restore_curriculum(envs: VecEnv, state: dict[str, Any]) -> None:
     """Put each environment's curriculum position back from a checkpoint's ``state``."""
     for index, value in enumerate(state.get("episode_index", [])):
         envs.env_method("set_wrapper_attr", "episode_index", int(value), indices=[index])
+
+
+def _lost_cpu_s(episodes: Path, checkpoint_cpu_s: float) -> float:
+    """CPU seconds logged in the learning curve after the checkpoint a resume starts from (work lost by a kill)."""
+    if not episodes.exists():
+        return 0.0
+    with episodes.open(newline="") as f:
+        last = None
+        for last in csv.DictReader(f):  # noqa: B007 - the last row is the one wanted
+            pass
+    return max(0.0, float(last["cpu_s"]) - checkpoint_cpu_s) if last else 0.0
 
 
 def _latest(run: Path) -> Path | None:
@@ -286,6 +302,11 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
     else:
         model = make_algorithm(config, envs, run / "tensorboard")
     if resume:  # curve rows logged after the checkpoint (all of them when there is none yet) are dropped
+        lost = _lost_cpu_s(run / EPISODES_FILE, state["cpu_s"])
+        state["lost_cpu_s"] = state.get("lost_cpu_s", 0.0) + lost
+        if latest is None:
+            warnings.warn(f"{run} has no checkpoint yet: training restarts from step 0 "
+                          f"({lost / 3600:.3f} CPU-hours of work before the kill are lost)", stacklevel=2)
         for log, columns in ((EPISODES_FILE, EPISODE_FIELDS), (EVALUATIONS_FILE, EVAL_FIELDS)):
             if (run / log).exists():
                 _CsvLog(run / log, columns).truncate_after(state["num_timesteps"])

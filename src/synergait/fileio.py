@@ -46,7 +46,7 @@ def read_yaml_model(model: type[T], path: str | Path, *, section: str | None = N
             raw = raw[section]
         return model.model_validate(raw)  # type: ignore[attr-defined]
     except (OSError, yaml.YAMLError) as exc:
-        raise InputFileError(path, f"cannot read YAML ({exc})") from None
+        raise InputFileError(path, f"cannot read YAML ({' '.join(str(exc).split())})") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(map(str, first["loc"]))

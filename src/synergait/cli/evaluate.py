@@ -34,8 +34,9 @@ def metrics_command(
     from synergait.data.reference import ReferenceSet
     from synergait.evaluate.metrics import score
 
+    simulated = ReferenceSet.from_csv(sim_cycles)  # the user's file first: no download for a bad input
     human = load_reference(reference, source=source)
-    result = score(ReferenceSet.from_csv(sim_cycles), human).headline()
+    result = score(simulated, human).headline()
 
     def render(r: dict[str, Any]) -> None:
         table = Table("variable", "RMSE ratio", "Pearson r", title=f"against {human.name}")
@@ -80,8 +81,9 @@ def evaluate_command(
     from synergait.evaluate.rollout import conditions_from
     from synergait.evaluate.run import evaluate_policy
 
+    chosen = conditions_from(conditions)
     human = _optional_reference(reference, source, "cycles are written, metrics skipped")
-    result = evaluate_policy(policy, conditions_from(conditions), out, controller=controller, reference=human,
+    result = evaluate_policy(policy, chosen, out, controller=controller, reference=human,
                              basis=str(basis) if basis else None, rollouts=rollouts, strides=strides, seed=seed,
                              label=label, workers=workers, address=address).summary()
     emit(result, as_json, f"evaluation -> {out}", rows=lambda r: {
@@ -103,9 +105,10 @@ def report_command(
     from synergait.report.html import write_report
     from synergait.train.run import TrainingRun
 
+    runs = [Evaluation.load(e) for e in evaluations]
+    runs_trained = [TrainingRun.load(t) for t in training or []]
     human = _optional_reference(reference, source, "the report has no human band or metrics")
-    path = write_report([Evaluation.load(e) for e in evaluations], out, human=human,
-                        training=[TrainingRun.load(t) for t in training or []])
+    path = write_report(runs, out, human=human, training=runs_trained)
     emit({"out": str(path), "bytes": path.stat().st_size, "controllers": len(evaluations)}, as_json,
          "report")
 

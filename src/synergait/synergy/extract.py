@@ -63,10 +63,10 @@ class SynergyExtractor:
 
     def fit(self, table: ActivationTable) -> SynergyExtractor:
         muscles = tuple(self.muscles)
+        data = table.select(muscles)
         if not 1 <= self.n_synergies <= len(muscles):
             raise ParameterError("k", f"must be between 1 and the number of muscles ({len(muscles)}), "
                                       f"got {self.n_synergies}")
-        data = table.select(muscles)
         if (data < 0).any():
             raise ParameterError("activations", "NMF needs non-negative activations")
         if len(data) < self.n_synergies:

@@ -129,7 +129,7 @@ class MlpWalker(Walker):
         try:
             content = WalkerFile.model_validate(yaml.safe_load(spec_file.read_text()))
         except yaml.YAMLError as exc:
-            raise InputFileError(spec_file, f"cannot read YAML ({exc})") from None
+            raise InputFileError(spec_file, f"cannot read YAML ({' '.join(str(exc).split())})") from None
         except ValidationError as exc:
             first = exc.errors()[0]
             raise InputFileError(spec_file, f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
@@ -184,6 +184,8 @@ def load_walker(source: str | Path, *, controller: str | None = None, basis: str
     carries its own spec rejects a different ``controller`` and ignores nothing silently.
     """
     source = str(source)
+    if controller is not None and controller not in ("independent", "synergy"):
+        raise ParameterError("controller", f"must be 'independent' or 'synergy', got '{controller}'")
     if source in ("random", "zero"):
         spec = EnvSpec(controller=controller or "independent", basis=basis, env=config or WalkConfig())  # type: ignore[arg-type]
         return BaselineWalker(source, spec, seed)  # type: ignore[arg-type]

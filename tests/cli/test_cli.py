@@ -184,3 +184,15 @@ def test_synergy_variant_command(tmp_path: Path) -> None:
     assert result["k"] == 9
     bad = run("synergy", "variant", tmp_path / "b.npz", "--out", tmp_path / "w.npz")
     assert bad.returncode == 2 and "exactly one of --merge" in bad.stderr
+
+
+def test_train_keeps_the_config_files_controller_and_seed(tmp_path: Path) -> None:
+    from synergait.train.config import TrainConfig
+
+    config = TrainConfig.preset("cpu", controller="independent", seed=7, n_steps=128, batch_size=64)
+    (tmp_path / "c.yaml").write_text(config.to_yaml())
+    result = run_json("train", "--config", tmp_path / "c.yaml", "--steps", "128", "--envs", "1",
+                      "--out", tmp_path / "run")
+    assert result["num_timesteps"] == 128
+    trained = TrainConfig.from_yaml(tmp_path / "run" / "config.yaml")
+    assert (trained.controller, trained.seed) == ("independent", 7)  # no CLI default overrides the file

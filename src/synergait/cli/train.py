@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from synergait.cli.common import BasisOption, ControllerOption, JsonFlag, PolicyArgument, app, command_group, emit
+from synergait.cli.common import BasisOption, JsonFlag, PolicyArgument, app, command_group, emit
 
 walker_app = command_group("walker", "Walkers: a policy with the environment it acts in.")
 
@@ -15,15 +15,18 @@ walker_app = command_group("walker", "Walkers: a policy with the environment it 
 @app.command("train")
 def train_command(
     out: Annotated[Path, typer.Option(help="Run directory (checkpoints, curves, best policy).")],
-    controller: ControllerOption = "synergy", basis: BasisOption = None,
+    controller: Annotated[str | None, typer.Option(help="independent or synergy (default: the preset's or the "
+                                                        "config's; synergy in the presets).")] = None,
+    basis: BasisOption = None,
     preset: Annotated[str, typer.Option(help="paper (the paper's SAC), cpu (PPO, practical on a CPU) or "
                                              "imitation (PPO tracking the human gait cycle).")] = "cpu",
     config: Annotated[Path | None, typer.Option("--config", help="A TrainConfig YAML (instead of a preset).")] = None,
     algo: Annotated[str | None, typer.Option(help="sac or ppo (default: the preset's).")] = None,
-    seed: Annotated[int, typer.Option()] = 0,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the preset's or the config's).")] = None,
     steps: Annotated[int | None, typer.Option(help="Total environment steps (default: the preset's).")] = None,
     envs: Annotated[int | None, typer.Option(help="Vectorised environments.")] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    device: Annotated[str | None, typer.Option(help="auto, cpu or cuda (default: the preset's or the config's)."
+                                                )] = None,
     eval_every: Annotated[int | None, typer.Option(help="Evaluate every N steps.")] = None,
     checkpoint_every: Annotated[int | None, typer.Option(help="Checkpoint every N steps.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its checkpoint "

@@ -261,3 +261,14 @@ def test_a_trailing_foot_touching_down_is_not_a_heel_strike() -> None:
                 assert forward[side] > forward[1 - side]
                 strikes += 1
     assert strikes >= 2
+
+
+def test_lumbar_stiffness_holds_an_unloaded_trunk_up() -> None:
+    lumbar = {}
+    for stiffness in (0.0, 150.0):
+        env = WalkEnv(WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=0.0, lumbar_stiffness_nm_per_rad=stiffness))
+        env.reset(seed=0)
+        for _ in range(15):
+            env.step(np.full(86, 0.05, dtype=np.float32))
+        lumbar[stiffness] = np.degrees(env.body.lumbar_extension())
+    assert lumbar[0.0] < -30 and abs(lumbar[150.0]) < 10  # the model's damping-only joint folds; a stiff one not

@@ -167,6 +167,9 @@ class WalkConfig(BaseModel):
     #: Standard deviations of the seeded perturbation of the initial pose (rad, rad/s).
     init_angle_noise_rad: float = 0.02
     init_velocity_noise_rad_s: float = 0.05
+    #: Passive rotational stiffness of the lumbar joint's three DOFs, N m/rad (not in the paper; 0 = the model's
+    #: joint, which has damping only, so that a trunk without muscle tone folds).
+    lumbar_stiffness_nm_per_rad: float = Field(0.0, ge=0)
     #: Fall: pelvis lower than this above the terrain beneath it (m), or any non-foot body part on the ground.
     fall_pelvis_height_m: float = 0.6
     fall_on_body_contact: bool = True

@@ -52,6 +52,8 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
     def __init__(self, config: WalkConfig | None = None, pose: GaitPose | None = None) -> None:
         self.config = config or WalkConfig()
         self.body = Musculoskeleton(self.config.model, timestep_s=self.config.timestep_s)
+        for joint in self.body.info.lumbar_joints:
+            self.body.model.jnt_stiffness[self.body.model.joint(joint).id] = self.config.lumbar_stiffness_nm_per_rad
         self.pose = pose or GaitPose.load()
         self.pose_library = load_pose_library() if self.config.init_pose == "gait_cycle" else [self.pose]
         self.substeps = self.config.substeps

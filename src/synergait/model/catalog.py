@@ -74,6 +74,8 @@ class BodyModelInfo:
     lumbar_extension_joint: str | None
     #: Joints whose sign flips under left/right mirroring (lateral rotations of a midline joint).
     midline_lateral_joints: tuple[str, ...]
+    #: The lumbar joint's rotations (none when the torso is rigid on the pelvis).
+    lumbar_joints: tuple[str, ...] = ()
     free_joint: str = "root"
     pelvis_body: str = "pelvis"
     head_body: str = "head"
@@ -101,6 +103,7 @@ MODELS: dict[str, BodyModelInfo] = {
         trunk_muscles=("ercspn_r", "ercspn_l", "intobl_r", "intobl_l", "extobl_r", "extobl_l"),
         lumbar_extension_joint="flex_extension",
         midline_lateral_joints=("lat_bending", "axial_rotation"),
+        lumbar_joints=("flex_extension", "lat_bending", "axial_rotation"),
     ),
     "myolegs": BodyModelInfo(name="myolegs", trunk_muscles=(), lumbar_extension_joint=None,
                              midline_lateral_joints=()),

@@ -70,8 +70,40 @@ def test_mean_sd_reference_and_gaps(falisse: pd.DataFrame) -> None:
     reference = ReferenceSet.from_table(summary, name="summary")
     sim = _split(falisse, 0)[0]
     headline = score(sim, reference).headline()
-    assert headline["approximation"] == ["summary: mean +/- SD only: expected RMSEs from the SD"]
+    assert headline["approximation"] == ["summary: mean +/- SD only: expected RMSEs from the SD (a simulation "
+                                         "equal to the mean scores the floor, 0.71)"]
     assert 0.5 < headline["rmse_ratio"]["hip_angle"] < 2.0
+    for muscle, similarity in headline["emg"].items():  # one mean curve: no verdict rather than a false "outside"
+        assert similarity["within_human_range"] is None and similarity["human_iqr"] is None, muscle
     no_knee = ReferenceSet.from_table(others[others["variable"] != "knee_angle"], name="no-knee")
     gaps = score(sim, no_knee).headline()["gaps"]
     assert any(g.startswith("knee_angle") for g in gaps)  # reported by name, not silently zero
+
+
+def _at(table: pd.DataFrame, speed: float, name: str) -> ReferenceSet:
+    return ReferenceSet.from_table(table.assign(speed_m_s=speed), name=name)
+
+
+def test_conditions_match_within_one_tolerance_and_nothing_scored_is_an_error(falisse: pd.DataFrame) -> None:
+    from synergait.errors import ParameterError
+
+    held_out, others = falisse[falisse["cycle"] == 0], falisse[falisse["cycle"] != 0]
+    reference = _at(others, 1.25, "others")
+    near = score(_at(held_out.assign(subject="sim"), 1.25 + 1e-8, "sim"), reference).headline()
+    assert near["rmse_ratio"] and not near["gaps"]  # 1e-8 m/s apart is the same condition
+    close = score(_at(held_out.assign(subject="sim"), 1.222, "sim"), reference).headline()
+    assert set(close["rmse_ratio"]) == set(near["rmse_ratio"])  # 0.028 m/s: within the 0.05 m/s tolerance
+    with pytest.raises(ParameterError, match=r"no simulated condition \(1.50 m/s"):
+        score(_at(held_out.assign(subject="sim"), 1.5, "sim"), reference)
+
+
+def test_a_mixed_file_decides_mean_sd_per_variable(falisse: pd.DataFrame) -> None:
+    others = falisse[falisse["cycle"] != 0]
+    knee = others[others["variable"] == "knee_angle"]
+    summary = (knee.groupby(["subject", "speed_m_s", "slope_deg", "variable", "unit", "pct_gait_cycle"],
+                            dropna=False)["value"].agg(["mean", "std"]).reset_index()
+               .rename(columns={"mean": "value", "std": "sd"}))
+    mixed = ReferenceSet.from_table(pd.concat([others[others["variable"] != "knee_angle"], summary]), name="mixed")
+    headline = score(_split(falisse, 0)[0], mixed).headline()
+    assert "knee_angle" in headline["rmse_ratio"] and "hip_angle" in headline["rmse_ratio"]  # both scored
+    assert len(headline["approximation"]) == 2  # cycles for one variable, mean +/- SD for the other, both said

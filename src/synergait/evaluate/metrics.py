@@ -45,6 +45,12 @@ KINEMATIC_VARIABLES = ("hip_angle", "knee_angle", "ankle_angle", "hip_moment", "
                        "grf_ap", "grf_vertical")
 EMG_VARIABLES = tuple(f"emg_{code}" for code in EMG_CODE_MUSCLES)
 THRESHOLDS = (2, 3, 5)
+#: A simulated condition matches a reference condition when speeds differ by at most this (m/s) and slopes by
+#: at most ``SLOPE_TOLERANCE_DEG``: ratios, Pearson r, EMG and trends all use it.
+SPEED_TOLERANCE_M_S = 0.05
+SLOPE_TOLERANCE_DEG = 0.5
+#: A simulation equal to the mean of a mean +/- SD reference scores this RMSE ratio (its floor).
+MEAN_SD_FLOOR = math.sqrt(0.5)
 
 
 def _rmse(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
@@ -61,11 +67,15 @@ class HumanSide:
 
     @classmethod
     def of(cls, reference: ReferenceSet, variable: str, condition: Condition) -> HumanSide:
-        if reference.is_mean_sd:
-            rows = reference._rows(variable, condition, None)
+        rows = reference._rows(variable, condition, None)
+        with_sd = rows["sd"].notna()
+        if with_sd.any() and not with_sd.all():
+            raise ParameterError("reference", f"'{variable}' at {condition.label()} mixes rows with and without sd")
+        if with_sd.any():  # decided per variable: another variable of the same file may hold cycles
             mean = rows.groupby("pct_gait_cycle")["value"].mean().to_numpy()[None, :]
             sd = rows.groupby("pct_gait_cycle")["sd"].mean().to_numpy()
-            return cls(mean, sd, "mean +/- SD only: expected RMSEs from the SD")
+            return cls(mean, sd, f"mean +/- SD only: expected RMSEs from the SD (a simulation equal to the mean "
+                                 f"scores the floor, {MEAN_SD_FLOOR:.2f})")
         subjects, means = reference.subject_means(variable, condition)
         if len(subjects) >= 2:
             return cls(means, None, None)
@@ -121,8 +131,17 @@ def score(sim: ReferenceSet, reference: ReferenceSet, *, variables: tuple[str, .
           phase_bounds: tuple[float, float, float] = DEFAULT_PHASE_BOUNDS) -> Scores:
     """Score simulated cycles against human ones on every variable and condition both hold."""
     conditions = conditions or [c for c in sim.conditions if _matching(reference, c) is not None]
-    gaps: list[str] = []
+    if not conditions:
+        raise ParameterError("conditions", f"no simulated condition ({', '.join(c.label() for c in sim.conditions)}) "
+                                           f"matches a condition of {reference.name} "
+                                           f"({', '.join(c.label() for c in reference.conditions)}) within "
+                                           f"{SPEED_TOLERANCE_M_S} m/s and {SLOPE_TOLERANCE_DEG} deg: nothing to score")
+    gaps = [f"{c.label()}: no matching condition in {reference.name}" for c in sim.conditions
+            if _matching(reference, c) is None]
     approximations: list[str] = []
+    if len(reference.conditions) == 1 and math.isnan(reference.conditions[0].speed_m_s) and len(conditions) > 1:
+        approximations.append(f"{reference.name}: its speed is unknown; its one condition stands in for every "
+                              f"simulated speed ({', '.join(c.label() for c in conditions)})")
     ratio_rows, r_rows = [], []
     for variable in variables:
         for condition in conditions:
@@ -143,28 +162,43 @@ def score(sim: ReferenceSet, reference: ReferenceSet, *, variables: tuple[str, .
     ratios = pd.DataFrame(ratio_rows, columns=["variable", "condition", "phase", "ratio"])
     combined = ratios.groupby(["variable", "phase"])["ratio"].mean() if not ratios.empty else pd.Series(dtype=float)
     counts = {str(t): int((combined > t).sum()) for t in THRESHOLDS}
-    emg = {}
+    emg: dict[str, dict[str, object]] = {}
+    # The headline EMG entry of a muscle is its condition closest to 1.2 m/s on level ground; every condition is
+    # under "by_condition".
+    ordered = sorted(conditions, key=lambda c: (abs(c.slope_deg), abs(c.speed_m_s - 1.2)))
     for variable in emg_variables:
-        for condition in conditions[:1] or []:
+        by_condition = {}
+        for condition in ordered:
             try:
-                emg[variable] = emg_similarity(_sim_mean(sim, variable, condition), reference, variable,
-                                               _matching(reference, condition))
+                by_condition[condition.label()] = emg_similarity(_sim_mean(sim, variable, condition), reference,
+                                                                 variable, _matching(reference, condition))
             except ParameterError as exc:
                 gaps.append(f"{variable} at {condition.label()}: {exc.problem}")
+        if by_condition:
+            first = next(iter(by_condition))
+            emg[variable] = {**by_condition[first], "condition": first, "by_condition": by_condition}
     return Scores(ratios, pd.DataFrame(r_rows, columns=["variable", "condition", "r"]), counts,
-                  trend_agreement(sim, reference, variables), emg, approximations, gaps)
+                  trend_agreement(sim, reference, variables, phase_bounds), emg, approximations, gaps)
 
 
 def _matching(reference: ReferenceSet, condition: Condition) -> Condition | None:
-    """The reference condition for ``condition``: same speed and slope, or the reference's only condition when
-    it has one (e.g. a dataset whose speed is unknown)."""
-    candidates = reference.conditions
-    for candidate in candidates:
-        same_speed = (math.isnan(candidate.speed_m_s) and math.isnan(condition.speed_m_s)) or \
-            math.isclose(candidate.speed_m_s, condition.speed_m_s, abs_tol=1e-6)
-        if same_speed and math.isclose(candidate.slope_deg, condition.slope_deg, abs_tol=1e-6):
-            return candidate
-    return candidates[0] if len(candidates) == 1 else None
+    """The reference condition for ``condition``: the nearest within the tolerances, or the reference's only
+    condition when its speed is unknown (e.g. a dataset recorded at a self-selected speed)."""
+    return _nearest(reference.conditions, condition, unknown_speed_matches=True)
+
+
+def _nearest(candidates: list[Condition], condition: Condition, *,
+             unknown_speed_matches: bool = False) -> Condition | None:
+    if unknown_speed_matches and len(candidates) == 1 and math.isnan(candidates[0].speed_m_s):
+        only = candidates[0]
+        return only if abs(only.slope_deg - condition.slope_deg) <= SLOPE_TOLERANCE_DEG + 1e-9 else None
+    close = [c for c in candidates
+             if ((math.isnan(c.speed_m_s) and math.isnan(condition.speed_m_s))
+                 or abs(c.speed_m_s - condition.speed_m_s) <= SPEED_TOLERANCE_M_S + 1e-9)
+             and abs(c.slope_deg - condition.slope_deg) <= SLOPE_TOLERANCE_DEG + 1e-9]
+    return min(close, key=lambda c: (abs(c.slope_deg - condition.slope_deg),
+                                     0.0 if math.isnan(c.speed_m_s) else abs(c.speed_m_s - condition.speed_m_s)),
+               default=None)
 
 
 def emg_similarity(simulated: np.ndarray, reference: ReferenceSet, variable: str,
@@ -175,31 +209,38 @@ def emg_similarity(simulated: np.ndarray, reference: ReferenceSet, variable: str
     sim = simulated / max(float(np.max(simulated)), 1e-12)
     to_sim = [pearson(sim, c) for c in curves]
     pairwise = [pearson(a, b) for a, b in itertools.combinations(curves, 2)]
-    low, high = (float(np.nanpercentile(pairwise, q)) for q in (25, 75)) if pairwise else (math.nan, math.nan)
     median = float(np.nanmedian(to_sim))
+    if not pairwise:  # a mean +/- SD reference has no human-to-human r to compare with
+        return {"r_to_subjects": to_sim, "median_r": median, "human_pairwise_r": [], "human_iqr": None,
+                "within_human_range": None, "approximation": "one mean curve: no cross-human r, so no verdict"}
+    low, high = (float(np.nanpercentile(pairwise, q)) for q in (25, 75))
     return {"r_to_subjects": to_sim, "median_r": median, "human_pairwise_r": pairwise,
-            "human_iqr": [low, high], "within_human_range": bool(pairwise and median >= np.nanmin(pairwise)),
+            "human_iqr": [low, high], "within_human_range": bool(median >= np.nanmin(pairwise)),
             "approximation": human.approximation}
 
 
-def trend_agreement(sim: ReferenceSet, reference: ReferenceSet, variables: tuple[str, ...]) -> dict[str, object]:
+def trend_agreement(sim: ReferenceSet, reference: ReferenceSet, variables: tuple[str, ...],
+                    phase_bounds: tuple[float, float, float] = DEFAULT_PHASE_BOUNDS) -> dict[str, object]:
     """Direction agreement of phase means across speeds (level) and slopes (1.2 m/s) where humans are monotonic."""
     groups = {
-        "speed": [c for c in reference.conditions if c.slope_deg == 0 and not math.isnan(c.speed_m_s)],
-        "slope": [c for c in reference.conditions if math.isclose(c.speed_m_s, 1.2, abs_tol=1e-6)],
+        "speed": [c for c in reference.conditions
+                  if abs(c.slope_deg) <= SLOPE_TOLERANCE_DEG and not math.isnan(c.speed_m_s)],
+        "slope": [c for c in reference.conditions if abs(c.speed_m_s - 1.2) <= SPEED_TOLERANCE_M_S],
     }
-    checked, agreed, details = 0, 0, []
-    for group, conditions in groups.items():
-        conditions = [c for c in conditions if c in sim.conditions]
-        if len(conditions) < 3:
+    checked, agreed, details, skipped = 0, 0, [], []
+    for group, human_conditions in groups.items():
+        pairs = [(c, _nearest(sim.conditions, c)) for c in human_conditions]
+        pairs = [(h, s) for h, s in pairs if s is not None]
+        if len(pairs) < 3:
+            skipped.append(f"{group}: {len(pairs)} condition(s) in both sets (a trend needs 3)")
             continue
-        axis = [c.speed_m_s if group == "speed" else c.slope_deg for c in conditions]
+        axis = [h.speed_m_s if group == "speed" else h.slope_deg for h, _ in pairs]
         for variable in variables:
             for phase in PHASES:
-                mask = phase_mask(phase)
+                mask = phase_mask(phase, phase_bounds)
                 try:
-                    human = [reference.curves(variable, c).mean(axis=0)[mask].mean() for c in conditions]
-                    simulated = [_sim_mean(sim, variable, c)[mask].mean() for c in conditions]
+                    human = [reference.curves(variable, h).mean(axis=0)[mask].mean() for h, _ in pairs]
+                    simulated = [_sim_mean(sim, variable, s)[mask].mean() for _, s in pairs]
                 except ParameterError:
                     continue
                 steps = np.sign(np.diff([h for _, h in sorted(zip(axis, human, strict=True))]))
@@ -211,4 +252,4 @@ def trend_agreement(sim: ReferenceSet, reference: ReferenceSet, variables: tuple
                 details.append({"group": group, "variable": variable, "phase": phase, "human": int(steps[0]),
                                 "sim_spearman": float(rho), "agrees": same})
     return {"checked": checked, "agreed": agreed, "fraction": agreed / checked if checked else None,
-            "details": details}
+            "details": details, "not_checked": skipped}

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from synergait.data.reference import Condition, ReferenceSet
+from synergait.errors import ParameterError
 from synergait.evaluate.evaluation import Evaluation
 from synergait.evaluate.metrics import score
 from synergait.evaluate.rollout import ConditionResult, evaluate_condition, simulated_reference
@@ -58,8 +59,11 @@ def evaluate_policy(policy: str, conditions: list[Condition], out: str | Path, *
     if simulated is None:
         gaps.append("no complete stride in any condition: nothing to score")
     elif reference is not None:
-        metrics = score(simulated, reference).headline()
-        gaps += metrics.get("gaps", [])
+        try:
+            metrics = score(simulated, reference).headline()
+            gaps += metrics.get("gaps", [])
+        except ParameterError as exc:  # nothing matched: the cycles are still written, the reason is kept
+            gaps.append(f"not scored: {exc.problem}")
     evaluation = Evaluation(label=label, controller=controller, policy=policy, rollouts=rollouts, strides=strides,
                             conditions=[c.label() for c in conditions],
                             reference=reference.name if reference else None, metrics=metrics,

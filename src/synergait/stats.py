@@ -6,10 +6,12 @@ import numpy as np
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
-    """Pearson correlation of two equally long series; NaN when either is constant (r is undefined)."""
+    """Pearson correlation of two equally long series; NaN when either is constant to rounding (r is
+    undefined there, not ~1e-16)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if np.ptp(a) == 0 or np.ptp(b) == 0:
-        return float("nan")
+    for series in (a, b):
+        if np.ptp(series) <= 1e-9 * max(1.0, float(np.max(np.abs(series)))):
+            return float("nan")
     return float(np.corrcoef(a, b)[0, 1])
 
 

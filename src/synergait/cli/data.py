@@ -34,7 +34,8 @@ def data_info(path: Annotated[Path, typer.Argument(help="A .sto, .mot, .trc, .c3
 
 ThresholdOption = Annotated[float, typer.Option("--threshold", help="Vertical GRF contact threshold, N.")]
 LowpassOption = Annotated[float, typer.Option("--lowpass", help="Zero-lag 4th-order Butterworth cut-off applied to "
-                                                                 "the forces first, Hz (0 = off).")]
+                                                                 "the forces first, Hz (default 0: off; the paper "
+                                                                 "filters at 12).")]
 
 
 def _events(grf_file: Path, loads: Path | None, threshold: float, lowpass: float):

@@ -39,12 +39,25 @@ def metrics_command(
     result = score(simulated, human).headline()
 
     def render(r: dict[str, Any]) -> None:
-        table = Table("variable", "RMSE ratio", "Pearson r", title=f"against {human.name}")
+        by_condition = r["rmse_ratio_by_condition"]
+        table = Table("variable", "RMSE ratio", "Pearson r", *by_condition, title=f"against {human.name} "
+                      "(RMSE ratio per condition on the right)")
         for variable, ratio in r["rmse_ratio"].items():
-            table.add_row(variable, f"{ratio:.2f}", f"{r['pearson_r'].get(variable, float('nan')):.3f}")
+            table.add_row(variable, f"{ratio:.2f}", f"{r['pearson_r'].get(variable, float('nan')):.3f}",
+                          *(f"{ratios.get(variable, float('nan')):.2f}" for ratios in by_condition.values()))
         console.print(table)
         console.print(f"variable-phase combinations with RMSE ratio > 2 / 3 / 5: "
                       f"{r['counts_over']['2']} / {r['counts_over']['3']} / {r['counts_over']['5']}")
+        trend = r["trend_agreement"]
+        console.print(f"trend directions: {trend['agreed']} of {trend['checked']} agree"
+                      + "".join(f"; not checked: {reason}" for reason in trend.get("not_checked", [])))
+        emg = Table("muscle", "condition", "median r", "human IQR", "within human range", title="EMG similarity")
+        for muscle, similarity in r["emg"].items():
+            iqr = similarity["human_iqr"]
+            emg.add_row(muscle, similarity["condition"], f"{similarity['median_r']:.2f}",
+                        "–" if iqr is None else f"{iqr[0]:.2f}–{iqr[1]:.2f}",
+                        {True: "yes", False: "no", None: "no verdict"}[similarity["within_human_range"]])
+        console.print(emg)
         for note in r["approximation"] + r["gaps"]:
             console.print(f"note: {note}")
 

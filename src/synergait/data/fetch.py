@@ -121,4 +121,7 @@ def load_reference(name: str | Path, *, source: str | Path | None = None) -> Ref
     ReferenceSet CSV file when ``name`` is not a known dataset."""
     if str(name) in DATASETS:
         return dataset(str(name)).reference(fetch(str(name), source=source))
+    if not Path(name).is_file():
+        raise ParameterError("reference", f"'{name}' is neither a known dataset ({', '.join(DATASETS)}) nor a "
+                                          "ReferenceSet CSV file")
     return ReferenceSet.from_csv(name)

@@ -119,6 +119,8 @@ class Scores:
                 "trend_agreement": self.trend_agreement, "emg": self.emg,
                 "rmse_ratio_by_phase": self.rmse_ratio.groupby(["variable", "phase"])["ratio"].mean()
                 .unstack().to_dict(orient="index") if not self.rmse_ratio.empty else {},
+                "rmse_ratio_by_condition": self.rmse_ratio.groupby(["condition", "variable"])["ratio"].mean()
+                .unstack().to_dict(orient="index") if not self.rmse_ratio.empty else {},
                 "approximation": sorted(set(self.approximations)), "gaps": self.gaps}
 
 

@@ -110,3 +110,24 @@ def test_cycles_save_load(grf: Trial, tmp_path: Path) -> None:
     back = type(cycles).load(tmp_path / "c.npz")
     np.testing.assert_array_equal(back.values, cycles.values)
     assert back.names == cycles.names and back.phase_source == cycles.phase_source
+
+
+def test_strides_that_are_not_one_walking_stride_are_left_out_by_name(rajagopal: Path) -> None:
+    """An overground trial where the subject stopped between passes: a 2.7 s "stride" and one whose toe-off
+    falls at 90 % are left out with a warning each, the steady strides are kept."""
+    t0 = read_trial(rajagopal / "electromyography.sto").time[0]
+    # steady strides of ~1.0 s, a stop of 2.7 s, and a stride with a late toe-off
+    right = SideEvents(heel_strikes=(t0 + 0.0, t0 + 1.0, t0 + 2.0, t0 + 4.7, t0 + 5.7),
+                       toe_offs=(t0 + 0.62, t0 + 1.62, t0 + 2.62, t0 + 5.6))
+    left = SideEvents(heel_strikes=(t0 + 0.5, t0 + 1.5, t0 + 2.5, t0 + 5.2), toe_offs=(t0 + 0.12, t0 + 1.12,
+                                                                                        t0 + 2.12, t0 + 4.82))
+    long_trial = Trial(time=t0 + np.arange(0, 6.0, 0.01), values=np.ones((600, 1)), names=("x",), units=("1",),
+                       source="overground")
+    with pytest.warns(UserWarning) as caught:
+        cycles = cut_cycles(long_trial, GaitEvents(right, left, threshold_n=15.0), "right")
+    messages = [str(w.message) for w in caught]
+    assert any("stride" in m and "longer than a walking stride" in m for m in messages)
+    assert any("toe-off at 90.0 %" in m for m in messages)
+    assert cycles.n_cycles == 2 and np.allclose(cycles.duration_s, 1.0)
+    kept = cut_cycles(long_trial, GaitEvents(right, left, threshold_n=15.0), "right", steady_only=False)
+    assert kept.n_cycles == 4

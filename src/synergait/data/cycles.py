@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,18 +125,53 @@ def cycle_phase_bounds(events: GaitEvents, side: str, start: float, stop: float)
     return 100.0 * (np.array([contra_off, contra_on, ipsi_off]) - start) / (stop - start)
 
 
+#: A walking stride longer than this (s) is not one stride (overground trials: the subject stopped or turned).
+MAX_STRIDE_S = 2.5
+#: A stride shorter or longer than the trial's median stride by more than this factor is not a steady stride.
+STRIDE_FACTOR = 1.5
+#: Where the ipsilateral toe-off may fall in a walking stride (%): outside it, the events are not one stride.
+TOE_OFF_RANGE_PCT = (45.0, 80.0)
+
+
+def implausible_strides(events: GaitEvents, side: str) -> dict[tuple[float, float], str]:
+    """Strides (heel strike to heel strike of ``side``) that are not one steady walking stride, and why:
+    longer than :data:`MAX_STRIDE_S`, off the median stride by more than :data:`STRIDE_FACTOR`, or with the
+    toe-off (when known) outside :data:`TOE_OFF_RANGE_PCT`."""
+    strides = list(itertools.pairwise(events.side(side).heel_strikes))
+    if not strides:
+        return {}
+    median = float(np.median([b - a for a, b in strides]))
+    flagged = {}
+    for start, stop in strides:
+        duration = stop - start
+        bounds = cycle_phase_bounds(events, side, start, stop)
+        if duration > MAX_STRIDE_S:
+            flagged[(start, stop)] = f"{duration:.2f} s is longer than a walking stride ({MAX_STRIDE_S} s)"
+        elif not median / STRIDE_FACTOR <= duration <= median * STRIDE_FACTOR:
+            flagged[(start, stop)] = (f"{duration:.2f} s is off the median stride ({median:.2f} s) by more than "
+                                      f"x{STRIDE_FACTOR}")
+        elif bounds is not None and not TOE_OFF_RANGE_PCT[0] <= bounds[2] <= TOE_OFF_RANGE_PCT[1]:
+            flagged[(start, stop)] = (f"toe-off at {bounds[2]:.1f} % is outside {TOE_OFF_RANGE_PCT[0]:g}-"
+                                      f"{TOE_OFF_RANGE_PCT[1]:g} %")
+    return flagged
+
+
 def cut_cycles(trial: Trial, events: GaitEvents, side: str = "right", signals: Sequence[str] | None = None,
-               ) -> GaitCycles:
+               *, steady_only: bool = True) -> GaitCycles:
     """Cut ``trial`` into the complete ``side`` cycles it covers and normalise each to 101 samples.
 
     Events may come from another file (e.g. GRF events applied to IK coordinates); cycles not covered by the
-    trial's time span are skipped. Raises when no complete cycle is covered.
+    trial's time span are skipped. With ``steady_only`` the strides :func:`implausible_strides` flags are left
+    out with a warning naming them. Raises when no complete cycle is left.
     """
     strikes = events.side(side).heel_strikes
     selected = trial.select(signals) if signals is not None else trial
+    flagged = implausible_strides(events, side) if steady_only else {}
+    for (start, stop), reason in flagged.items():
+        warnings.warn(f"{trial.source}: {side} stride {start:g}-{stop:g} s left out: {reason}", stacklevel=2)
     rows, starts, stops, bounds, sources = [], [], [], [], []
     for start, stop in itertools.pairwise(strikes):
-        if start < trial.time[0] - 1e-9 or stop > trial.time[-1] + 1e-9:
+        if start < trial.time[0] - 1e-9 or stop > trial.time[-1] + 1e-9 or (start, stop) in flagged:
             continue
         times = start + PERCENT / 100.0 * (stop - start)
         rows.append(selected.resample(np.clip(times, trial.time[0], trial.time[-1])).values)
@@ -148,7 +184,8 @@ def cut_cycles(trial: Trial, events: GaitEvents, side: str = "right", signals: S
         raise InputFileError(
             trial.source,
             f"no complete {side} gait cycle inside {trial.time[0]:g}-{trial.time[-1]:g} s "
-            f"({side} heel strikes at {', '.join(f'{t:g}' for t in strikes) or 'none'} s)",
+            f"({side} heel strikes at {', '.join(f'{t:g}' for t in strikes) or 'none'} s"
+            + (f"; {len(flagged)} stride(s) left out as not steady" if flagged else "") + ")",
         )
     return GaitCycles(values=np.stack(rows), names=selected.names, units=selected.units, side=side,
                       start_s=np.array(starts), stop_s=np.array(stops), phase_bounds=np.stack(bounds),

@@ -104,7 +104,7 @@ def evaluate_condition(walker: Walker, condition: Condition, *, rollouts: int = 
         kept = strikes[-(strides + 1):]
         side = detect_side_events(trial.time, trial["grf_vertical"] * body.body_weight_n, threshold_n=threshold)
         events = GaitEvents(SideEvents(tuple(kept), side.toe_offs), SideEvents((), ()), threshold_n=threshold)
-        cycles = cut_cycles(trial, events, "right", names[:-1])
+        cycles = cut_cycles(trial, events, "right", names[:-1], steady_only=False)  # gaps name what is missing
         frames.append(cycles_to_table(cycles, {n: (n, 1.0) for n in names[:-1]}, subject=label,
                                       condition=condition).assign(cycle=lambda t, e=episode: t["cycle"] + 100 * e))
         duration = kept[-1] - kept[0]

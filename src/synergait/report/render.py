@@ -23,7 +23,9 @@ def rollout_frames(policy_source: str, controller: str | None = None, *, basis: 
                    width: int = 480, height: int = 360, fps: int = 20, seed: int = 0, speed_m_s: float = 1.2,
                    contact_forces: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
     """Frames ``(n, height, width, 3)`` of a deterministic rollout at ``speed_m_s`` on level ground; the episode
-    restarts after a fall so the clip always lasts ``seconds``."""
+    restarts after a fall so the clip always lasts ``seconds``. Each frame is labelled with the walker's name,
+    the episode's simulated time and the falls so far; the frame of a fall and the next 0.75 s carry a red
+    "FALL" banner, so that a restart never looks like walking on."""
     import mujoco
 
     from synergait.walker import load_walker, run_episode
@@ -51,22 +53,51 @@ def rollout_frames(policy_source: str, controller: str | None = None, *, basis: 
     steps_per_frame = max(1, round(1.0 / (fps * walk.control_period_s)))
     n_frames = int(seconds * fps)
     frames = np.empty((n_frames, height, width, 3), dtype=np.uint8)
-    count = {"steps": 0, "frames": 0}
+    count: dict[str, Any] = {"steps": 0, "frames": 0, "falls": 0, "banner_until": -1, "episode_steps": 0,
+                             "reason": ""}
+    banner_frames = round(0.75 * fps)
 
-    def capture(_: dict) -> bool:
+    def capture(step_info: dict) -> bool:
         count["steps"] += 1
-        if count["steps"] % steps_per_frame == 0:
+        count["episode_steps"] += 1
+        fell = "termination" in step_info
+        if fell:
+            count["falls"] += 1
+            count["banner_until"] = count["frames"] + banner_frames
+            count["reason"] = step_info["termination"]
+        if count["steps"] % steps_per_frame == 0 or fell:  # the falling frame is always shown
             renderer.update_scene(data, camera, options)
-            frames[count["frames"]] = renderer.render()
+            frame = count["frames"]
+            label = (f"{walker.name}   t = {count['episode_steps'] * walk.control_period_s:5.2f} s   "
+                     f"falls: {count['falls']}")
+            alert = (f"FALL ({count['reason'].removeprefix('fall: ')}), restarting" if frame <= count["banner_until"]
+                     else None)
+            frames[frame] = _labelled(renderer.render(), label, alert)
             count["frames"] += 1
         return count["frames"] < n_frames
 
-    falls, episode = 0, 0
+    episode = 0
     while count["frames"] < n_frames:  # the episode restarts after a fall, so the clip lasts ``seconds``
-        falls += int(run_episode(walker, env, seed=seed + episode, on_step=capture).fell)
+        count["episode_steps"] = 0
+        run_episode(walker, env, seed=seed + episode, on_step=capture)
         episode += 1
+    falls = count["falls"]
     renderer.close()
     return frames, {**info, "falls": falls, "frames": n_frames, "fps": fps}
+
+
+def _labelled(frame: np.ndarray, label: str, alert: str | None) -> np.ndarray:
+    """``frame`` with ``label`` in its top-left corner and, when given, ``alert`` on a red banner below it."""
+    from PIL import Image, ImageDraw
+
+    image = Image.fromarray(frame)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, image.width, 14), fill=(0, 0, 0))
+    draw.text((4, 2), label, fill=(255, 255, 255))
+    if alert:
+        draw.rectangle((0, 16, image.width, 34), fill=(200, 0, 0))
+        draw.text((4, 20), alert, fill=(255, 255, 255))
+    return np.asarray(image)
 
 
 def side_by_side(left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -142,3 +142,12 @@ def test_activation_tables_are_checked_like_recordings(tmp_path: Path) -> None:
     short = ActivationTable(time=np.arange(3) / 100, activations=np.full((3, 12), 0.3), muscles=muscles)
     with pytest.raises(ParameterError, match="3 samples cannot determine 10 synergies"):
         SynergyExtractor(10, muscles=muscles, n_restarts=1).fit(short)
+
+
+def test_the_default_window_is_a_gait_cycle_or_says_why_not(rajagopal: Path) -> None:
+    # Rajagopal's kinematics (0.45-1.8 s) hold one right heel strike (1.407 s): no complete cycle, so the whole
+    # span is analysed, and the user is told.
+    with pytest.warns(UserWarning, match="no complete right gait cycle inside the kinematics"):
+        table = estimate_activations(rajagopal / "coordinates.sto", rajagopal / "grf_walk.mot",
+                                     loads_xml=rajagopal / "grf_walk.xml")
+    assert table.time[0] == pytest.approx(0.46) and table.time[-1] == pytest.approx(1.78)

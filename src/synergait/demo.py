@@ -149,7 +149,7 @@ def _walking(walker: str) -> dict[str, Any]:
     from synergait.evaluate.walking import walking_test
     from synergait.walker import load_walker
 
-    result = walking_test(load_walker(walker), episodes=10, steps=400)
+    result = walking_test(load_walker(walker), episodes=10, steps=400).as_dict()
     return {k: result[k] for k in ("episodes", "falls", "walking", "mean_steps", "mean_distance_m",
                                    "mean_speed_m_s")}
 

@@ -127,9 +127,11 @@ def test_a_trusted_sb3_walker_imports_to_the_same_actions(residual_run: Path, tm
 
 def test_walking_test_counts_falls_of_the_zero_policy() -> None:
     result = walking_test(load_walker("zero", controller="synergy"), episodes=2, steps=40)
-    assert result["episodes"] == 2 and result["falls"] == 2 and result["walking"] == 0
-    assert all(n < 40 for n in result["episode_steps"]) and result["mean_steps"] == np.mean(result["episode_steps"])
-    assert set(result) >= {"episodes", "falls", "mean_steps", "mean_distance_m", "mean_speed_m_s"}
+    assert result.episodes == 2 and result.falls == 2 and result.walking == 0
+    assert all(n < 40 for n in result.episode_steps) and result.mean_steps == np.mean(result.episode_steps)
+    assert result.episode_seconds == pytest.approx([n * 0.025 for n in result.episode_steps])
+    assert set(result.as_dict()) >= {"episodes", "falls", "mean_steps", "mean_seconds", "mean_gait_steps",
+                                     "mean_distance_m", "mean_speed_m_s"}
 
 
 class _ConstantWalker(Walker):
@@ -153,7 +155,7 @@ def test_any_walker_runs_through_the_one_episode_loop() -> None:
     episode = run_episode(walker, env, seed=0, on_step=lambda info: seen.append(info) or len(seen) < 5)
     assert episode.steps == 5 and episode.termination is None and walker.resets == 1  # stopped by on_step
     result = walking_test(walker, episodes=2, steps=30)
-    assert result["episodes"] == 2 and walker.resets == 3
+    assert result.episodes == 2 and walker.resets == 3
     full = run_episode(walker, env, seed=0)
     assert full.steps <= 30 and (full.steps == 30) != full.fell
     assert full.distance_m == pytest.approx(full.speed_m_s * full.duration_s)

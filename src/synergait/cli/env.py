@@ -67,7 +67,7 @@ def env_rollout(policy: PolicyOption = "random",
     walker = load_walker(policy, controller=controller, basis=str(basis) if basis else None,
                          config=walk_config_from(config), seed=seed)
     result = walking_test(walker, episodes=episodes, steps=steps, speed_m_s=speed, slope_deg=slope, seed=seed,
-                          progress=not as_json)
+                          progress=not as_json).as_dict()
     emit(result, as_json, f"{policy} rollout")
 
 
@@ -76,8 +76,8 @@ def env_make_pose(source: FromOption = None,
                   out: Annotated[Path | None, typer.Option(help="Output JSON (default: the packaged asset).")] = None,
                   as_json: JsonFlag = False) -> None:
     """Regenerate the initial pose (Rajagopal right heel strike) and the gait-cycle pose library from the data."""
+    from synergait.assets.regenerate import make_pose_assets
     from synergait.data.rajagopal import RajagopalTrial
-    from synergait.model.pose import make_pose_assets
 
     emit(make_pose_assets(RajagopalTrial.fetch(source), out), as_json,
          "initial pose")

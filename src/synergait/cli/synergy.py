@@ -88,7 +88,7 @@ def synergy_default(source: FromOption = None,
                     as_json: JsonFlag = False) -> None:
     """Regenerate the shipped default basis (MuJoCo inverse, NMF k = 10, seed 0) and gait pattern (the same
     activations over the right gait cycle) from the Rajagopal 2016 trial."""
-    from synergait.synergy.default import build_default_basis
+    from synergait.assets.regenerate import build_default_basis
     from synergait.synergy.plots import plot_synergies
 
     extractor, path, pattern = build_default_basis(source, out, progress=not as_json)

@@ -6,6 +6,7 @@ fall, at a mean forward speed within ``speed_tolerance_m_s`` of the target.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,15 +16,57 @@ from rich.progress import track
 from synergait.walker import Walker, run_episode
 
 
+@dataclass
+class WalkingTest:
+    """Deterministic episodes at one condition and how many walked.
+
+    Per episode: ``episode_steps`` control steps (25 ms at 40 Hz; not gait steps), ``episode_seconds`` simulated
+    time, ``episode_gait_steps`` heel strikes, ``episode_distance_m`` the centre of mass's travel,
+    ``episode_speed_m_s`` its mean speed. ``terminations`` counts why episodes ended ("time limit" for those that
+    reached ``steps``); ``mean_reward_terms`` averages the paper's reward terms over all steps.
+    """
+
+    policy: str
+    controller: str
+    speed_m_s: float
+    slope_deg: float
+    steps: int
+    episodes: int
+    falls: int
+    walking: int
+    episode_steps: list[int]
+    episode_seconds: list[float]
+    episode_gait_steps: list[int]
+    episode_distance_m: list[float]
+    episode_speed_m_s: list[float]
+    terminations: dict[str, int]
+    mean_reward_terms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def mean_steps(self) -> float:
+        return float(np.mean(self.episode_steps))
+
+    @property
+    def mean_distance_m(self) -> float:
+        return float(np.mean(self.episode_distance_m))
+
+    @property
+    def mean_speed_m_s(self) -> float:
+        """Total distance over total time."""
+        return float(np.sum(self.episode_distance_m) / np.sum(self.episode_seconds))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field plus the means (``mean_steps``: control steps; ``mean_gait_steps``: heel strikes)."""
+        return {**asdict(self), "mean_steps": self.mean_steps, "mean_seconds": float(np.mean(self.episode_seconds)),
+                "mean_gait_steps": float(np.mean(self.episode_gait_steps)), "mean_distance_m": self.mean_distance_m,
+                "mean_speed_m_s": self.mean_speed_m_s}
+
+
 def walking_test(walker: Walker, *, episodes: int = 10, steps: int = 400, speed_m_s: float = 1.2,
                  slope_deg: float = 0.0, seed: int = 0, speed_tolerance_m_s: float = 0.2,
-                 progress: bool = False) -> dict[str, Any]:
-    """Run ``episodes`` episodes of at most ``steps`` control steps (seeds ``seed``, ``seed + 1``, ...).
-
-    Returns episodes, falls, walking (episodes meeting the criterion), mean_steps, mean_distance_m,
-    mean_speed_m_s (total distance over total time), per-episode steps/distance/speed, terminations and the
-    mean of each reward term.
-    """
+                 progress: bool = False) -> WalkingTest:
+    """Run ``episodes`` episodes of at most ``steps`` control steps (seeds ``seed``, ``seed + 1``, ...); an
+    episode walks when it reaches ``steps`` at ``speed_m_s`` +/- ``speed_tolerance_m_s``."""
     env = walker.make_env(speed_m_s=speed_m_s, slope_deg=slope_deg, episode_steps=steps)
     runs = [run_episode(walker, env, seed=seed + episode)
             for episode in track(range(episodes), description="walking test", disable=not progress,
@@ -32,17 +75,12 @@ def walking_test(walker: Walker, *, episodes: int = 10, steps: int = 400, speed_
     for episode in runs:
         reason = episode.termination or "time limit"
         terminations[reason] = terminations.get(reason, 0) + 1
-    lengths = [e.steps for e in runs]
-    distances = [e.distance_m for e in runs]
-    durations = np.array([e.duration_s for e in runs])
-    speeds = np.array(distances) / durations
-    walking = [n >= steps and abs(v - speed_m_s) <= speed_tolerance_m_s for n, v in zip(lengths, speeds, strict=True)]
-    weights = np.array(lengths) / sum(lengths)  # reward terms: the mean over all steps of all episodes
-    return {"policy": walker.name, "controller": walker.controller, "speed_m_s": speed_m_s, "slope_deg": slope_deg,
-            "steps": steps, "episodes": episodes, "falls": sum(n < steps for n in lengths), "walking": sum(walking),
-            "mean_steps": float(np.mean(lengths)), "mean_distance_m": float(np.mean(distances)),
-            "mean_speed_m_s": float(np.sum(distances) / np.sum(durations)),
-            "episode_steps": lengths, "episode_distance_m": [round(d, 3) for d in distances],
-            "episode_speed_m_s": [round(float(v), 3) for v in speeds], "terminations": terminations,
-            "mean_reward_terms": {k: float(sum(w * e.reward_terms[k] for w, e in zip(weights, runs, strict=True)))
-                                  for k in runs[0].reward_terms}}
+    walking = [e.steps >= steps and abs(e.speed_m_s - speed_m_s) <= speed_tolerance_m_s for e in runs]
+    total = sum(e.steps for e in runs)
+    return WalkingTest(
+        policy=walker.name, controller=walker.controller, speed_m_s=speed_m_s, slope_deg=slope_deg, steps=steps,
+        episodes=episodes, falls=sum(e.steps < steps for e in runs), walking=sum(walking),
+        episode_steps=[e.steps for e in runs], episode_seconds=[e.duration_s for e in runs],
+        episode_gait_steps=[e.heel_strikes for e in runs], episode_distance_m=[round(e.distance_m, 3) for e in runs],
+        episode_speed_m_s=[round(e.speed_m_s, 3) for e in runs], terminations=terminations,
+        mean_reward_terms={k: sum(e.steps * e.reward_terms[k] for e in runs) / total for k in runs[0].reward_terms})

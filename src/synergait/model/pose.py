@@ -23,7 +23,6 @@ import numpy as np
 from scipy.interpolate import make_smoothing_spline
 from scipy.spatial.transform import Rotation
 
-from synergait.data.rajagopal import RajagopalTrial
 from synergait.data.trial import Trial
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_write_text
@@ -170,25 +169,6 @@ def save_pose_library(poses: list[GaitPose], path: str | Path) -> None:
 def load_pose_library(path: str | Path | None = None) -> list[GaitPose]:
     """Poses across the gait cycle; without ``path`` the library shipped with synergait."""
     return [GaitPose.from_dict(raw) for raw in json.loads(_read_asset(path, POSE_LIBRARY_ASSET))]
-
-
-def make_pose_assets(trial: RajagopalTrial, out: str | Path | None = None) -> dict[str, object]:
-    """Write the initial pose (the trial's first right heel strike within its coordinates) to ``out`` (default:
-    the packaged asset) and the gait-cycle pose library beside it; returns what was written."""
-    from synergait.data.io import read_storage
-
-    events = trial.events()
-    coordinates = read_storage(trial.coordinates)
-    strike = next(t for t in events.right.heel_strikes if coordinates.time[0] <= t <= coordinates.time[-1])
-    strikes = events.right.heel_strikes, events.left.heel_strikes
-    pose = annotated_pose(coordinates, strike, *strikes, stride_duration(*strikes))
-    target = Path(out) if out else Path(str(resources.files("synergait.assets").joinpath(POSE_ASSET)))
-    pose.save(target)
-    library = pose_library(coordinates, *strikes)
-    library_path = target.with_name(POSE_LIBRARY_ASSET)
-    save_pose_library(library, library_path)
-    return {"out": str(target), "time_s": strike, "forward_speed_m_s": pose.forward_speed_m_s,
-            "library": str(library_path), "library_poses": len(library)}
 
 
 def _read_asset(path: str | Path | None, asset: str) -> str:

@@ -15,7 +15,7 @@ from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path, require_suffix
 from synergait.model.catalog import mirror_name
 
-#: File name of the basis shipped in ``synergait/assets`` (see :mod:`synergait.synergy.default`).
+#: File name of the basis shipped in ``synergait/assets`` (see :mod:`synergait.assets.regenerate`).
 DEFAULT_BASIS_ASSET = "default_basis.npz"
 
 

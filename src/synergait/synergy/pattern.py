@@ -20,7 +20,7 @@ from synergait.fileio import atomic_path
 from synergait.inverse.table import ActivationTable
 from synergait.synergy.basis import SynergyBasis
 
-#: File name of the pattern shipped in ``synergait/assets`` (see :mod:`synergait.synergy.default`).
+#: File name of the pattern shipped in ``synergait/assets`` (see :mod:`synergait.assets.regenerate`).
 DEFAULT_PATTERN_ASSET = "default_pattern.npz"
 #: The grid every pattern is sampled on, % of the gait cycle.
 PERCENT = np.arange(101.0)

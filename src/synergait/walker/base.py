@@ -49,7 +49,8 @@ class Episode:
     Attributes:
         steps: control steps taken. termination: why it ended early (``info["termination"]``), None when it
         reached its step limit or was stopped. distance_m: centre-of-mass travel along the walking axis.
-        duration_s: simulated time. reward_terms: mean of each reward term over the steps.
+        duration_s: simulated time. reward_terms: mean of each reward term over the steps. heel_strikes: gait
+        steps (heel strikes of either foot ahead of the other), the landing from the start pose included.
     """
 
     steps: int
@@ -57,6 +58,7 @@ class Episode:
     distance_m: float
     duration_s: float
     reward_terms: dict[str, float] = field(default_factory=dict)
+    heel_strikes: int = 0
 
     @property
     def fell(self) -> bool:
@@ -83,10 +85,11 @@ def run_episode(walker: Walker, env: gym.Env, *, seed: int | None = None,
     walk = env.unwrapped
     body = walk.body
     start = float(body.com_position() @ FORWARD)
-    steps, termination, sums = 0, None, dict.fromkeys(REWARD_TERMS, 0.0)
+    steps, strikes, termination, sums = 0, 0, None, dict.fromkeys(REWARD_TERMS, 0.0)
     while True:
         observation, _, terminated, truncated, info = env.step(walker.act(observation))
         steps += 1
+        strikes += info.get("heel_strike") is not None
         for key in REWARD_TERMS:
             sums[key] += float(info.get(key, 0.0))
         if terminated:
@@ -95,4 +98,4 @@ def run_episode(walker: Walker, env: gym.Env, *, seed: int | None = None,
         if terminated or truncated or stop:
             break
     return Episode(steps, termination, float(body.com_position() @ FORWARD) - start, steps * walk.control_period_s,
-                   {key: value / steps for key, value in sums.items()})
+                   {key: value / steps for key, value in sums.items()}, strikes)

@@ -135,6 +135,21 @@ def test_resume_before_the_first_checkpoint_restarts_with_empty_curves(tmp_path:
     assert steps == sorted(steps)  # the stale rows are gone: one curve from step 0
 
 
+def test_a_resumed_run_takes_its_learning_rate_from_config_yaml(tmp_path: Path) -> None:
+    from stable_baselines3 import PPO
+
+    config = TrainConfig.preset("cpu", total_steps=256, n_envs=1, n_steps=256, batch_size=64,
+                                lr_schedule="constant", controller="independent")
+    run = tmp_path / "run"
+    train(config, run, progress=False)
+    text = (run / "config.yaml").read_text()
+    (run / "config.yaml").write_text(text.replace("learning_rate: 0.0003", "learning_rate: 5.0e-05"))
+    train(config, run, resume=True, progress=False, total_steps=512)
+    latest = json.loads((run / "checkpoints" / "latest.json").read_text())["checkpoint"]
+    model = PPO.load(run / "checkpoints" / latest / "model.zip", device="cpu")
+    assert model.lr_schedule(1.0) == pytest.approx(5e-5)  # a fine-tune with a smaller step
+
+
 def test_checkpoints_come_on_a_wall_clock_interval_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from synergait.train.trainer import RunCallback
 

@@ -23,6 +23,7 @@ from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.utils import get_schedule_fn
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 from synergait.errors import InputFileError, ParameterError
@@ -250,7 +251,8 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
     """Train (or resume) the run in directory ``run``; returns where it stands (steps, CPU hours, best return).
 
     Args:
-        config: the run's configuration (ignored on resume: the run's own ``config.yaml`` is read back).
+        config: the run's configuration (ignored on resume: the run's own ``config.yaml`` is read back; its
+            learning rate applies to the resumed run, so editing it there fine-tunes with another one).
         resume: continue from the run's latest checkpoint.
         time_limit_s: stop (with a checkpoint) after this much wall time; resume later to go on.
         total_steps: on resume, a new step budget for the run (e.g. to extend it), recorded in ``config.yaml``.
@@ -293,8 +295,12 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
         state.update(json.loads((latest / "state.json").read_text()))
         if isinstance(envs, VecNormalize) and (latest / "vecnormalize.pkl").exists():
             envs = VecNormalize.load(str(latest / "vecnormalize.pkl"), envs.venv)
+        # The learning rate comes from config.yaml, so that a resumed run can be fine-tuned with another one.
+        rate = _schedule(config)
         model = ALGORITHMS[config.algo].load(latest / "model.zip", env=envs, device=config.device,
-                                             tensorboard_log=str(run / "tensorboard"))
+                                             tensorboard_log=str(run / "tensorboard"),
+                                             custom_objects={"learning_rate": rate,
+                                                             "lr_schedule": get_schedule_fn(rate)})
         if (latest / "replay_buffer.pkl").exists() and hasattr(model, "load_replay_buffer"):
             model.load_replay_buffer(latest / "replay_buffer.pkl")
         envs.reset()  # consumes the seeds (a seeded reset restarts the curriculum), so restore after it

@@ -13,6 +13,7 @@ import json
 import shutil
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,6 @@ from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.monitor import Monitor
-from stable_baselines3.common.utils import get_schedule_fn
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 from synergait.errors import InputFileError, ParameterError
@@ -58,11 +58,12 @@ def make_vec_env(config: TrainConfig) -> VecEnv:
     return envs
 
 
-def _schedule(config: TrainConfig):
+def _schedule(config: TrainConfig) -> Callable[[float], float]:
+    """The learning rate as SB3 schedules it: a function of the remaining training fraction (1 -> 0)."""
+    rate = float(config.learning_rate)
     if config.lr_schedule == "constant":
-        return config.learning_rate
-    rate = config.learning_rate
-    return lambda progress_remaining: progress_remaining * rate  # linear decay to 0 over total_steps
+        return lambda progress_remaining: rate
+    return lambda progress_remaining: float(progress_remaining) * rate  # linear decay to 0 over total_steps
 
 
 def make_algorithm(config: TrainConfig, envs: VecEnv, tensorboard_dir: Path | None = None) -> BaseAlgorithm:
@@ -299,8 +300,7 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
         rate = _schedule(config)
         model = ALGORITHMS[config.algo].load(latest / "model.zip", env=envs, device=config.device,
                                              tensorboard_log=str(run / "tensorboard"),
-                                             custom_objects={"learning_rate": rate,
-                                                             "lr_schedule": get_schedule_fn(rate)})
+                                             custom_objects={"learning_rate": rate, "lr_schedule": rate})
         if (latest / "replay_buffer.pkl").exists() and hasattr(model, "load_replay_buffer"):
             model.load_replay_buffer(latest / "replay_buffer.pkl")
         envs.reset()  # consumes the seeds (a seeded reset restarts the curriculum), so restore after it

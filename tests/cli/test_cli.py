@@ -43,6 +43,13 @@ def test_data_events_json(rajagopal: Path) -> None:
     assert events["left"]["toe_offs"] == pytest.approx([1.5955])
 
 
+def test_data_events_with_each_sides_columns_named(rajagopal: Path) -> None:
+    swapped = run_json("data", "events", rajagopal / "grf_walk.mot", "--right-columns", "ground_force_l_vy",
+                       "--left-columns", "ground_force_r_vy")
+    assert swapped["right"]["heel_strikes"] == pytest.approx([0.8315])  # the plates as the user assigns them
+    assert swapped["left"]["heel_strikes"] == pytest.approx([0.263, 1.407])
+
+
 def test_data_info_json(rajagopal: Path) -> None:
     info = run_json("data", "info", rajagopal / "markers_walk.trc")
     assert info["rate_hz"] == pytest.approx(100.0)

@@ -38,20 +38,35 @@ LowpassOption = Annotated[float, typer.Option("--lowpass", help="Zero-lag 4th-or
                                                                  "filters at 12).")]
 
 
-def _events(grf_file: Path, loads: Path | None, threshold: float, lowpass: float):
+RightColumnsOption = Annotated[str | None, typer.Option(
+    "--right-columns", help="Comma-separated vertical-force columns of the right foot (summed; e.g. the plates it "
+                            "steps on), instead of --loads or the column names.")]
+LeftColumnsOption = Annotated[str | None, typer.Option("--left-columns", help="The same for the left foot.")]
+
+
+def _events(grf_file: Path, loads: Path | None, threshold: float, lowpass: float, right: str | None = None,
+            left: str | None = None):
     from synergait.data.events import detect_gait_events
     from synergait.data.io import read_trial
+    from synergait.errors import ParameterError
 
+    columns = None
+    if right is not None or left is not None:
+        if right is None or left is None:
+            raise ParameterError("--right-columns/--left-columns", "name the columns of both feet")
+        columns = {"right": [c.strip() for c in right.split(",") if c.strip()],
+                   "left": [c.strip() for c in left.split(",") if c.strip()]}
     return detect_gait_events(read_trial(grf_file), threshold_n=threshold, loads_xml=loads,
-                              lowpass_hz=lowpass or None)
+                              lowpass_hz=lowpass or None, columns=columns)
 
 
 @data_app.command("events")
 def data_events(grf_file: Annotated[Path, typer.Argument(help="File with vertical ground reaction forces.")],
                 loads: LoadsOption = None, threshold: ThresholdOption = 15.0, lowpass: LowpassOption = 0.0,
+                right_columns: RightColumnsOption = None, left_columns: LeftColumnsOption = None,
                 as_json: JsonFlag = False) -> None:
     """Heel strikes and toe-offs per side (seconds) from vertical GRF."""
-    events = _events(grf_file, loads, threshold, lowpass)
+    events = _events(grf_file, loads, threshold, lowpass, right_columns, left_columns)
 
     def render(r: dict[str, Any]) -> None:
         table = Table("side", "heel strikes (s)", "toe-offs (s)", title=f"gait events, threshold {threshold:g} N")
@@ -72,6 +87,7 @@ def data_cycles(path: Annotated[Path, typer.Argument(help="Recording to cut into
                 signals: Annotated[str | None, typer.Option(help="Comma-separated signal names "
                                                                      "(default: all).")] = None,
                 loads: LoadsOption = None, threshold: ThresholdOption = 15.0, lowpass: LowpassOption = 0.0,
+                right_columns: RightColumnsOption = None, left_columns: LeftColumnsOption = None,
                 as_json: JsonFlag = False) -> None:
     """Cut a recording at heel strikes into cycles normalised to 0..100 % (101 samples) and export them."""
     from synergait.data.cycles import PHASES, cut_cycles
@@ -79,7 +95,7 @@ def data_cycles(path: Annotated[Path, typer.Argument(help="Recording to cut into
     from synergait.fileio import atomic_path
 
     trial = read_trial(path)
-    events = _events(events_file or path, loads, threshold, lowpass)
+    events = _events(events_file or path, loads, threshold, lowpass, right_columns, left_columns)
     cycles = cut_cycles(trial, events, side, signals.split(",") if signals else None)
     with atomic_path(out) as tmp:
         cycles.to_frame().to_csv(tmp, index=False, float_format="%.10g")

@@ -111,3 +111,32 @@ def test_fuzzed_csv_fails_cleanly(tmp_path: Path, text: str) -> None:
     except InputFileError:
         return
     assert np.all(np.diff(trial.time) > 0)
+
+
+def _gapped_trc(rajagopal: Path, tmp_path: Path, gaps: dict[int, tuple[int, int]]) -> Path:
+    """The Rajagopal marker file with marker ``m``'s coordinates blanked over frames ``[a, b)``."""
+    lines = (rajagopal / "markers_walk.trc").read_text().splitlines()
+    rows = [line.split("\t") for line in lines[5:] if line.strip()]
+    for marker, (first, last) in gaps.items():
+        for row in rows[first:last]:
+            row[2 + 3 * marker: 5 + 3 * marker] = ["", "", ""]
+    path = tmp_path / "gapped.trc"
+    path.write_text("\n".join(lines[:5] + ["\t".join(r) for r in rows]) + "\n")
+    return path
+
+
+def test_marker_gaps_are_listed_and_short_ones_filled(rajagopal: Path, tmp_path: Path) -> None:
+    from synergait.data.io import read_trc
+
+    original = read_trc(rajagopal / "markers_walk.trc")
+    path = _gapped_trc(rajagopal, tmp_path, {0: (100, 108), 1: (150, 190), 5: (0, 3)})
+    with pytest.raises(InputFileError) as info:
+        read_trc(path)
+    message = str(info.value)
+    assert "9 signal(s) with gaps" in message and "R.Shoulder_x: 1 gap(s), longest 0.080 s" in message
+    assert "L.Shoulder_z: 1 gap(s), longest 0.400 s" in message and "--fill-gaps" in message
+    with pytest.raises(InputFileError, match=r"longer than 0\.1 s or at an end"):  # 0.4 s, and one at the start
+        read_trc(path, fill_gaps_s=0.1)
+    filled = read_trc(_gapped_trc(rajagopal, tmp_path, {0: (100, 108)}), fill_gaps_s=0.1)
+    error = np.abs(filled.values[100:108, :3] - original.values[100:108, :3]).max()
+    assert error < 0.005  # a smooth marker path over 80 ms: within 5 mm of the recorded one

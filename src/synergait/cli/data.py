@@ -15,11 +15,13 @@ data_app = command_group("data", "Human data: read recordings, gait events, cycl
 
 @data_app.command("info")
 def data_info(path: Annotated[Path, typer.Argument(help="A .sto, .mot, .trc, .c3d or .csv file.")],
+              fill_gaps: Annotated[float | None, typer.Option("--fill-gaps", min=0, help="Fill marker gaps up to "
+                                                              "this long, s (PCHIP; .trc).")] = None,
               as_json: JsonFlag = False) -> None:
-    """Signals, units, sampling rate and duration of a recording."""
+    """Signals, units, sampling rate and duration of a recording (every gapped marker listed when it has gaps)."""
     from synergait.data.io import read_trial
 
-    trial = read_trial(path)
+    trial = read_trial(path, fill_gaps_s=fill_gaps)
     result = trial.describe()
 
     def render(r: dict[str, Any]) -> None:

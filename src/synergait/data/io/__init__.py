@@ -8,7 +8,7 @@ from synergait.data.io.markers import read_c3d, read_trc, write_trc
 from synergait.data.io.opensim import read_storage, write_storage
 from synergait.data.io.tables import read_csv_trial, write_csv_trial
 from synergait.data.trial import Trial
-from synergait.errors import InputFileError
+from synergait.errors import InputFileError, ParameterError
 
 __all__ = ["read_c3d", "read_csv_trial", "read_storage", "read_trc", "read_trial", "write_csv_trial",
            "write_storage", "write_trc", "write_trial"]
@@ -17,8 +17,9 @@ _READERS = {".sto": read_storage, ".mot": read_storage, ".trc": read_trc, ".c3d"
             ".csv": read_csv_trial}
 
 
-def read_trial(path: str | Path) -> Trial:
-    """Read any supported time-series file (``.sto``, ``.mot``, ``.trc``, ``.c3d``, ``.csv``) in SI units."""
+def read_trial(path: str | Path, *, fill_gaps_s: float | None = None) -> Trial:
+    """Read any supported time-series file (``.sto``, ``.mot``, ``.trc``, ``.c3d``, ``.csv``) in SI units;
+    ``fill_gaps_s`` fills marker gaps up to that long (``.trc``; see :func:`read_trc`)."""
     path = Path(path)
     if not path.exists():
         raise InputFileError(path, "file not found")
@@ -27,6 +28,10 @@ def read_trial(path: str | Path) -> Trial:
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise InputFileError(path, f"unsupported file type '{path.suffix}' (supported: {', '.join(_READERS)})")
+    if fill_gaps_s is not None:
+        if reader is not read_trc:
+            raise ParameterError("fill_gaps_s", f"gap filling applies to marker files (.trc), not '{path.suffix}'")
+        return read_trc(path, fill_gaps_s=fill_gaps_s)
     return reader(path)
 
 

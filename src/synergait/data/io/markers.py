@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synergait.data.gaps import fill_gaps, find_gaps, summarise
 from synergait.data.trial import Trial
 from synergait.data.units import LENGTH_TO_M
 from synergait.errors import InputFileError
@@ -27,8 +28,12 @@ def _length_factor(unit: str, path: Path, where: str) -> float:
     return factor
 
 
-def read_trc(path: str | Path) -> Trial:
-    """Read a TRC marker file; coordinates are converted to metres (``Units`` honoured)."""
+def read_trc(path: str | Path, *, fill_gaps_s: float | None = None) -> Trial:
+    """Read a TRC marker file; coordinates are converted to metres (``Units`` honoured).
+
+    Gaps (empty or NaN coordinates of an occluded marker) are an error that lists every gapped marker with its
+    gaps, unless ``fill_gaps_s`` is given: interior gaps up to that long are then filled (see
+    :mod:`synergait.data.gaps`) and longer ones are still an error."""
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -60,8 +65,18 @@ def read_trc(path: str | Path) -> Trial:
     if table.shape[1] < n_cols:
         raise InputFileError(path, f"{len(markers)} markers need {n_cols} columns, rows hold {table.shape[1]}")
     names = [f"{m}_{a}" for m in markers for a in _AXES]
-    return Trial(time=table[:, 1], values=table[:, 2:n_cols] * factor, names=names, units=["m"] * len(names),
-                 source=str(path), metadata=settings)
+    time, values = table[:, 1], table[:, 2:n_cols] * factor
+    if not np.isfinite(values).all() and np.isfinite(time).all():
+        gaps = find_gaps(time, values, names)
+        if fill_gaps_s is not None:
+            values, gaps = fill_gaps(time, values, names, fill_gaps_s)
+        if gaps:
+            limit = f"longer than {fill_gaps_s:g} s or at an end" if fill_gaps_s is not None else "unfilled"
+            raise InputFileError(path, f"{len({g.signal for g in gaps})} signal(s) with gaps ({limit}): "
+                                       f"{summarise(gaps)}" + ("" if fill_gaps_s is not None else
+                                                               "; fill short ones with --fill-gaps SECONDS"))
+    return Trial(time=time, values=values, names=names, units=["m"] * len(names), source=str(path),
+                 metadata=settings)
 
 
 def marker_names(trial: Trial) -> list[str]:

@@ -52,3 +52,11 @@ def test_evaluate_and_report(tmp_path: Path, falisse_mat: Path) -> None:
     assert text.count("data:image/png;base64,") >= 2  # self-contained figures
     assert "synergy" in text and "independent" in text and "ratio &gt; 5" in text
     assert "Movement quality" in text and "CCI TA/SOL" in text
+
+
+def test_a_slope_condition_counts_only_strides_on_the_slope() -> None:
+    walker = load_walker("synergy-default")  # falls within about 2 m: before the slope, which starts 2 m ahead
+    result = evaluate_condition(walker, Condition(1.2, 5.0), rollouts=2, strides=10)
+    assert result.table.empty
+    assert any("before the slope begins (2.0 m ahead)" in gap for gap in result.gaps)
+    assert all("slope" in gap for gap in result.gaps)  # level strides of the run-up are not slope walking

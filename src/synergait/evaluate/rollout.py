@@ -27,6 +27,10 @@ from synergait.errors import InputFileError, ParameterError
 from synergait.model.catalog import EMG_CODE_MUSCLES, FORWARD, RIGHT
 from synergait.walker import Walker, run_episode
 
+#: Ranges of human walking at 0.7-1.8 m/s (cadence in steps per minute, stride length in m, stance in % of the
+#: cycle); a simulated value outside is flagged, since it says the "cycles" are not walking.
+HUMAN_SPATIOTEMPORAL = {"cadence_steps_per_min": (70.0, 150.0), "stride_length_m": (0.7, 2.0),
+                        "stance_pct": (50.0, 75.0)}
 CONDITION_SETS: dict[str, list[Condition]] = {
     "paper": [Condition(round(0.7 + 0.1 * i, 1), 0.0) for i in range(12)]
     + [Condition(1.2, -5.0), Condition(1.2, 5.0)],
@@ -69,6 +73,9 @@ def evaluate_condition(walker: Walker, condition: Condition, *, rollouts: int = 
                                                                           "ankle_angle_r"))
     muscles = body.muscle_indices(list(EMG_CODE_MUSCLES.values()))
     threshold = walker.spec.env.heel_strike_threshold_n  # toe-offs from the force the env's heel strikes use
+    walk = env.unwrapped
+    walk.reset(seed=seed)
+    slope_start_m = walk.terrain.first_pitched_m if condition.slope_deg != 0 else -math.inf
     frames, gaps = [], []
     speeds, cadences, stride_lengths, stance = [], [], [], []
     for episode in range(rollouts):
@@ -84,13 +91,20 @@ def evaluate_condition(walker: Walker, condition: Condition, *, rollouts: int = 
                          data.qfrc_actuator[hip] / body.mass_kg, knee_moment / body.mass_kg,
                          data.qfrc_actuator[ankle] / body.mass_kg, force @ FORWARD, force[2], force @ RIGHT,
                          *data.act[muscles], float(body.com_position() @ FORWARD)])
-            if info["heel_strike"] == "right":
+            # On a slope condition only strides on the slope count (the terrain starts level): both feet past
+            # its first pitched tile.
+            if info["heel_strike"] == "right" and float((body.feet_position() @ FORWARD).min()) >= slope_start_m:
                 strikes.append(data.time)
 
         result = run_episode(walker, env, seed=seed + episode, on_step=record)
         steps_done, fell = result.steps, result.termination
+        if condition.slope_deg != 0 and result.distance_m < slope_start_m:
+            gaps.append(f"rollout {episode}: ended after {result.distance_m:.2f} m, before the slope begins "
+                        f"({slope_start_m:.1f} m ahead)" + (f" ({fell})" if fell else ""))
+            continue
         if len(strikes) < 2:
-            gaps.append(f"rollout {episode}: {len(strikes)} right heel strike(s) in {steps_done} steps"
+            where = " on the slope" if condition.slope_deg != 0 else ""
+            gaps.append(f"rollout {episode}: {len(strikes)} right heel strike(s){where} in {steps_done} steps"
                         + (f" ({fell})" if fell else "") + ": no complete stride")
             continue
         if len(strikes) - 1 < strides:
@@ -117,6 +131,9 @@ def evaluate_condition(walker: Walker, condition: Condition, *, rollouts: int = 
     spatiotemporal = {"speed_m_s": _mean(speeds), "cadence_steps_per_min": _mean(cadences),
                       "stride_length_m": _mean(stride_lengths), "stance_pct": _mean(stance),
                       "rollouts_with_strides": len(frames)}
+    gaps += [f"implausible {name}: {value:.3g} (human walking: {low:g}-{high:g})"
+             for name, (low, high) in HUMAN_SPATIOTEMPORAL.items()
+             if not math.isnan(value := spatiotemporal[name]) and not low <= value <= high]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return ConditionResult(condition, table, spatiotemporal, gaps)
 

@@ -49,6 +49,12 @@ class Terrain:
         start = np.array([[-FLAT_BEHIND_M, 0.0]])
         return np.concatenate([start, start + np.cumsum(steps, axis=0)])
 
+    @property
+    def first_pitched_m(self) -> float:
+        """Forward distance (m) where the first tile that is not level begins (inf on level ground)."""
+        pitched = np.flatnonzero(np.abs(self.pitches_rad) > 1e-9)
+        return float(self.tile_edges[pitched[0], 0]) if pitched.size else math.inf
+
     def height_at(self, forward_m: np.ndarray | float) -> np.ndarray:
         """Surface height (m) at forward distance(s) from the origin (m)."""
         edges = self.tile_edges

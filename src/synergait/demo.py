@@ -58,6 +58,7 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
     from synergait.inverse.validation import correlate_with_emg
     from synergait.synergy.extract import SynergyExtractor
     from synergait.synergy.plots import plot_synergies
+    from synergait.train.run import TrainingRun
 
     out.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"out": str(out), "done": [], "skipped": []}
@@ -97,8 +98,14 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
         result["done"].append("walker environment: random-policy rollout of the synergy controller")
         bar.advance(task)
         policies = _train_both(out, basis, minutes)
-        result["training"] = policies
-        result["done"].append(f"training of both controllers, cpu preset ({minutes:g} CPU-minutes in all)")
+        summaries = {controller: TrainingRun.load(run).summary for controller, run in policies.items()}
+        result["training"] = {controller: summary.as_dict() if summary else None
+                              for controller, summary in summaries.items()}
+        spent = sum(summary.cpu_hours for summary in summaries.values() if summary) * 60
+        steps = ", ".join(f"{c} {s.num_timesteps:,}" for c, s in summaries.items() if s)
+        result["done"].append(f"training of both controllers, cpu preset ({steps} environment steps, "
+                              f"{spent:.1f} CPU-minutes in all, from the runs' records); the walkers evaluated "
+                              "below are the shipped ones, not these short runs")
         bar.advance(task)
         # What follows uses the walkers shipped with synergait (trained with the cpu recipe for far longer than a
         # demo can); the demo's own short runs only show that training works.
@@ -111,7 +118,6 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
             human = None  # the evaluation still runs; metrics need the human reference
         evaluations = _evaluate_both(out, walkers, human)
         from synergait.report.html import write_report
-        from synergait.train.run import TrainingRun
 
         write_report(evaluations, out / "evaluation_report.html", human=human,
                      training=[TrainingRun.load(run) for run in policies.values()])

@@ -107,3 +107,14 @@ def test_a_mixed_file_decides_mean_sd_per_variable(falisse: pd.DataFrame) -> Non
     headline = score(_split(falisse, 0)[0], mixed).headline()
     assert "knee_angle" in headline["rmse_ratio"] and "hip_angle" in headline["rmse_ratio"]  # both scored
     assert len(headline["approximation"]) == 2  # cycles for one variable, mean +/- SD for the other, both said
+
+
+def test_two_mean_sd_groups_are_said_to_be_averaged(falisse: pd.DataFrame) -> None:
+    others = falisse[falisse["cycle"] != 0]
+    summary = (others.groupby(["subject", "speed_m_s", "slope_deg", "variable", "unit", "pct_gait_cycle"],
+                              dropna=False)["value"].agg(["mean", "std"]).reset_index()
+               .rename(columns={"mean": "value", "std": "sd"}))
+    two = ReferenceSet.from_table(pd.concat([summary.assign(subject="young"), summary.assign(subject="old")]),
+                                  name="two")
+    headline = score(_split(falisse, 0)[0], two).headline()
+    assert any("2 groups averaged: old, young" in note for note in headline["approximation"])

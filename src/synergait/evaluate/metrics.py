@@ -74,8 +74,10 @@ class HumanSide:
         if with_sd.any():  # decided per variable: another variable of the same file may hold cycles
             mean = rows.groupby("pct_gait_cycle")["value"].mean().to_numpy()[None, :]
             sd = rows.groupby("pct_gait_cycle")["sd"].mean().to_numpy()
+            groups = sorted(rows["subject"].unique())
+            pooled = f"; {len(groups)} groups averaged: {', '.join(map(str, groups))}" if len(groups) > 1 else ""
             return cls(mean, sd, f"mean +/- SD only: expected RMSEs from the SD (a simulation equal to the mean "
-                                 f"scores the floor, {MEAN_SD_FLOOR:.2f})")
+                                 f"scores the floor, {MEAN_SD_FLOOR:.2f}){pooled}")
         subjects, means = reference.subject_means(variable, condition)
         if len(subjects) >= 2:
             return cls(means, None, None)

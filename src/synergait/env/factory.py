@@ -11,7 +11,7 @@ import numpy as np
 from synergait.env.config import ActionConfig, WalkConfig
 from synergait.env.imitation import GaitClock, GaitReference, ImitationReward
 from synergait.env.walk import WalkEnv
-from synergait.env.wrappers import PhaseMirroring, ResidualAction, SynergyAction
+from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SynergyAction
 from synergait.errors import ParameterError
 from synergait.model.catalog import mirror_name
 from synergait.model.pose import load_pose_library
@@ -67,21 +67,20 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
 
 
 def _residual(env: gym.Env, walk: WalkEnv, action: ActionConfig) -> ResidualAction:
-    """The residual action wrapper, with each leg's feed-forward read through the controller's action layout."""
-    if not action.feed_forward:
-        return ResidualAction(env, scale=action.residual_scale, baseline=action.baseline_excitation,
-                              start_active=action.start_active)
-    pattern = GaitPattern.load(action.pattern)
-    if not pattern.muscles[0].endswith("_r"):
-        raise ParameterError("action.pattern", f"{action.pattern}: a gait pattern of the right leg is expected")
-    if isinstance(env, SynergyAction):
-        patterns = (pattern.synergy_activations(env.right_basis),
-                    pattern.synergy_activations(env.left_basis.mirrored()))
-        slots = (np.arange(env.k_right), env.k_right + np.arange(env.k_left))
-    else:
-        patterns = (pattern.activations, pattern.activations)
-        slots = (walk.body.muscle_indices(pattern.muscles),
-                 walk.body.muscle_indices([mirror_name(m) for m in pattern.muscles]))
+    """The residual action, over the human gait pattern read through the controller's action layout when
+    ``action.feed_forward``."""
+    if action.feed_forward:
+        pattern = GaitPattern.load(action.pattern)
+        if not pattern.muscles[0].endswith("_r"):
+            raise ParameterError("action.pattern", f"{action.pattern}: a gait pattern of the right leg is expected")
+        if isinstance(env, SynergyAction):
+            patterns = (pattern.synergy_activations(env.right_basis),
+                        pattern.synergy_activations(env.left_basis.mirrored()))
+            slots = (np.arange(env.k_right), env.k_right + np.arange(env.k_left))
+        else:
+            patterns = (pattern.activations, pattern.activations)
+            slots = (walk.body.muscle_indices(pattern.muscles),
+                     walk.body.muscle_indices([mirror_name(m) for m in pattern.muscles]))
+        env = FeedForward(env, patterns, slots, pattern.stride_s)
     return ResidualAction(env, scale=action.residual_scale, baseline=action.baseline_excitation,
-                          leg_patterns=patterns, leg_slots=slots, stride_s=pattern.stride_s,
                           start_active=action.start_active)

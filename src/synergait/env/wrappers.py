@@ -2,8 +2,10 @@
 
 * :class:`SynergyAction`: ``k`` synergy activations per leg plus one excitation per trunk muscle; each leg's
   excitations are ``clip(w @ H, 0, 1)``. Action layout: ``[w_right (k_r), w_left (k_l), trunk (n_trunk)]``.
-* :class:`ResidualAction`: the action is an offset in [-1, 1] from a baseline command (constant, or a leg's
-  human gait pattern at its gait-cycle phase): a CPU-training lever, not in the paper.
+* :class:`FeedForward`: each leg's human gait pattern at its gait-cycle phase (the legs' clocks run from their
+  heel strikes): the baseline below a residual action.
+* :class:`ResidualAction`: the action is an offset in [-1, 1] from a baseline command (constant, or the
+  feed-forward beneath it): a CPU-training lever, not in the paper.
 * :class:`PhaseMirroring` (Abdolhosseini et al. 2019): at each heel strike the roles of the legs swap, so the
   policy always acts in a "leading leg = right" frame. While the left leg leads, observations are mirrored
   before the policy sees them and actions are mirrored before the body receives them.
@@ -67,48 +69,32 @@ class SynergyAction(gym.ActionWrapper):
         return action[..., self._mirror_perm]
 
 
-class ResidualAction(gym.Wrapper):
-    """``command = clip(baseline + scale * action, 0, 1)`` with the action in [-1, 1].
-
-    Wraps an env whose action is a command in [0, 1] (:class:`WalkEnv` excitations or :class:`SynergyAction`
-    activations) and sits below :class:`PhaseMirroring`, so baseline and command are in the body's frame.
+class FeedForward(gym.Wrapper):
+    """A human gait pattern played at each leg's gait-cycle phase: the baseline a :class:`ResidualAction` above it
+    offsets. Actions and observations pass through unchanged; this wrapper only keeps the legs' clocks.
 
     Args:
-        env: the env to command.
-        scale: how far the policy can move the command from the baseline.
-        baseline: the constant baseline of every command.
-        leg_patterns: optional feed-forward of the right and the left leg, each of shape ``(101, n)``: the
-            command of the leg's ``n`` slots at 0, 1, ..., 100 % of its gait cycle; replaces the constant
-            baseline in those slots.
+        env: an env whose action is a command in [0, 1] (:class:`WalkEnv` excitations or :class:`SynergyAction`
+            activations).
+        leg_patterns: the right and the left leg's command, each of shape ``(101, n)``, at 0, 1, ..., 100 % of
+            its gait cycle.
         leg_slots: the action indices of each leg's commands (in the order of its pattern's columns).
         stride_s: the gait cycle's duration, s: a leg's phase is the time since its last heel strike over it
             (held at 100 % when the next heel strike is late), started from ``info["cycle_percent"]`` of reset.
-        start_active: at reset, set the muscles' activations to the baseline's excitations (a reference-state
-            initialisation of the muscles: a pose from mid-gait otherwise starts with every muscle at rest).
     """
 
-    def __init__(self, env: gym.Env, *, scale: float = 0.5, baseline: float = 0.05,
-                 leg_patterns: tuple[np.ndarray, np.ndarray] | None = None,
-                 leg_slots: tuple[np.ndarray, np.ndarray] | None = None,
-                 stride_s: float = 1.0, start_active: bool = False) -> None:
+    def __init__(self, env: gym.Env, leg_patterns: tuple[np.ndarray, np.ndarray],
+                 leg_slots: tuple[np.ndarray, np.ndarray], stride_s: float) -> None:
         super().__init__(env)
-        n = int(np.prod(env.action_space.shape))
-        self.action_space = gym.spaces.Box(-1.0, 1.0, (n,), dtype=np.float32)
-        self.scale = scale
-        self._baseline = np.full(n, baseline)
-        self._patterns, self._slots = leg_patterns, leg_slots
-        if leg_patterns is not None and (leg_slots is None or any(
-                s.size != p.shape[1] for s, p in zip(leg_slots, leg_patterns, strict=True))):
+        if any(s.size != p.shape[1] for s, p in zip(leg_slots, leg_patterns, strict=True)):
             raise ValueError("a feed-forward pattern needs each leg's action slots, one per pattern column")
+        self._patterns, self._slots = leg_patterns, leg_slots
         self._period = env.unwrapped.control_period_s / stride_s * 100.0  # % of the cycle per control step
-        self.start_active = start_active
         self.phase_percent = np.zeros(2)  # right, left
 
-    def baseline(self) -> np.ndarray:
-        """The command a zero action gives now."""
-        if self._patterns is None:
-            return self._baseline
-        command = self._baseline.copy()
+    def feed_forward(self, command: np.ndarray) -> np.ndarray:
+        """``command`` with each leg's slots replaced by its pattern at the leg's phase now."""
+        command = command.copy()
         for slots, pattern, percent in zip(self._slots, self._patterns, self.phase_percent, strict=True):
             command[slots] = interpolate_cycle(pattern, percent)
         return command
@@ -116,6 +102,50 @@ class ResidualAction(gym.Wrapper):
     def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
         observation, info = self.env.reset(**kwargs)
         self.phase_percent = np.array(info.get("cycle_percent") or (0.0, 50.0), dtype=float)
+        return observation, info
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        self.phase_percent = np.minimum(self.phase_percent + self._period, 100.0)
+        strike = info.get("heel_strike")
+        if strike is not None:
+            self.phase_percent[0 if strike == "right" else 1] = 0.0
+        return observation, reward, terminated, truncated, info
+
+
+class ResidualAction(gym.Wrapper):
+    """``command = clip(baseline + scale * action, 0, 1)`` with the action in [-1, 1].
+
+    Wraps an env whose action is a command in [0, 1] and sits below :class:`PhaseMirroring`, so baseline and
+    command are in the body's frame. The baseline is ``baseline`` for every command, with the slots of a
+    :class:`FeedForward` directly beneath replaced by its pattern.
+
+    Args:
+        env: the env to command.
+        scale: how far the policy can move the command from the baseline.
+        baseline: the constant baseline of every command.
+        start_active: at reset, set the muscles' activations to the baseline's excitations (a reference-state
+            initialisation of the muscles: a pose from mid-gait otherwise starts with every muscle at rest).
+    """
+
+    def __init__(self, env: gym.Env, *, scale: float = 0.5, baseline: float = 0.05,
+                 start_active: bool = False) -> None:
+        super().__init__(env)
+        n = int(np.prod(env.action_space.shape))
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (n,), dtype=np.float32)
+        self.scale = scale
+        self._baseline = np.full(n, baseline)
+        self._feed_forward = env if isinstance(env, FeedForward) else None
+        self.start_active = start_active
+
+    def baseline(self) -> np.ndarray:
+        """The command a zero action gives now."""
+        if self._feed_forward is None:
+            return self._baseline
+        return self._feed_forward.feed_forward(self._baseline)
+
+    def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
+        observation, info = self.env.reset(**kwargs)
         if self.start_active:
             observation = self.env.unwrapped.set_activations(self._to_muscles(self.baseline()))
         return observation, info
@@ -131,13 +161,7 @@ class ResidualAction(gym.Wrapper):
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         command = np.clip(self.baseline() + self.scale * np.clip(action, -1.0, 1.0), 0.0, 1.0)
-        observation, reward, terminated, truncated, info = self.env.step(command)
-        self.phase_percent = np.minimum(self.phase_percent + self._period, 100.0)
-        strike = info.get("heel_strike")
-        if strike is not None:
-            leg = 0 if strike == "right" else 1
-            self.phase_percent[leg] = 0.0
-        return observation, reward, terminated, truncated, info
+        return self.env.step(command)
 
 
 class PhaseMirroring(gym.Wrapper):

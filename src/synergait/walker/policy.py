@@ -79,12 +79,15 @@ class MlpWalker(Walker):
         self.obs_var = weights.get("obs_var")
         if network.normalize_observations and (self.obs_mean is None or self.obs_var is None):
             raise InputFileError(name, "normalize_observations is set but obs_mean / obs_var are missing")
-        space = self.make_env(episode_steps=1).action_space
+        env = self.make_env(episode_steps=1)
+        space, n_obs = env.action_space, env.observation_space.shape[0]
         n_in, n_out = self.layers[0][0].shape[1], self.layers[-1][0].shape[0]
-        n_obs = self.make_env(episode_steps=1).observation_space.shape[0]
         if n_out != space.shape[0] or n_in != n_obs:
             raise InputFileError(name, f"the network maps {n_in} observations to {n_out} actions; its "
                                        f"{spec.controller} environment has {n_obs} and {space.shape[0]}")
+        for key, array in (("obs_mean", self.obs_mean), ("obs_var", self.obs_var)):
+            if array is not None and array.shape != (n_obs,):
+                raise InputFileError(name, f"{key} has shape {array.shape}, the observation {n_obs} values")
         self.action_low, self.action_high = space.low.astype(np.float64), space.high.astype(np.float64)
 
     def act(self, observation: np.ndarray) -> np.ndarray:

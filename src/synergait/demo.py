@@ -156,8 +156,9 @@ def _walking(walker: str) -> dict[str, Any]:
     from synergait.walker import load_walker
 
     result = walking_test(load_walker(walker), episodes=10, steps=400).as_dict()
-    return {k: result[k] for k in ("episodes", "falls", "walking", "mean_steps", "mean_distance_m",
-                                   "mean_speed_m_s")}
+    return {"episodes": result["episodes"], "falls": result["falls"], "walked 10 s": result["walking"],
+            "mean time to fall or end (s)": result["mean_seconds"], "mean gait steps": result["mean_gait_steps"],
+            "mean distance (m)": result["mean_distance_m"], "mean speed (m/s)": result["mean_speed_m_s"]}
 
 
 def _evaluate_both(out: Path, policies: dict[str, str], human: Any) -> list[Evaluation]:

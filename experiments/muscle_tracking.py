@@ -73,7 +73,8 @@ class MuscleTracker:
         system = np.vstack([arms * gain, weight * np.eye(model.nu)])
         rhs = np.concatenate([tau - arms @ passive, weight * prior])
         solution = lsq_linear(system, rhs, bounds=(0.0, 1.0), method="bvls")
-        missed = float(np.linalg.norm((arms * gain) @ solution.x - (tau - arms @ passive)) / max(np.linalg.norm(tau), 1))
+        asked = tau - arms @ passive
+        missed = float(np.linalg.norm((arms * gain) @ solution.x - asked) / max(np.linalg.norm(tau), 1.0))
         return solution.x, missed
 
 
@@ -92,7 +93,8 @@ def run(seed: int, *, seconds: float, hold: float, kp: float, kd: float, lam: fl
     held, knee_loaded, errors, saturated, missed = [], [], [], [], []
     steps, reason = 0, "time limit"
     wall = time.perf_counter()
-    for steps in range(1, walk.config.episode_steps + 1):
+    for step in range(1, walk.config.episode_steps + 1):
+        steps = step
         excitation, miss = tracker.excitations(phase)
         missed.append(miss)
         saturated.append(float(np.mean((excitation < 1e-3) | (excitation > 1 - 1e-3))))
@@ -144,7 +146,8 @@ def run(seed: int, *, seconds: float, hold: float, kp: float, kd: float, lam: fl
             "stance_knee_deg_mean": float(np.nanmean(knee)), "stance_knee_deg_p10_p90": np.nanpercentile(
                 knee, [10, 90]).round(1).tolist(), "stance_knee_at_or_past_limit_pct": float(np.mean(knee < 1.0) * 100),
             "rms_error_deg": {g: float(np.sqrt(np.mean(errors_deg[:, idx] ** 2))) for g, idx in groups.items() if idx},
-            "saturated_excitation_pct": float(np.mean(saturated) * 100), "torque_missed_fraction": float(np.mean(missed)),
+            "saturated_excitation_pct": float(np.mean(saturated) * 100),
+            "torque_missed_fraction": float(np.mean(missed)),
             "wall_s_per_step": (time.perf_counter() - wall) / steps}
 
 

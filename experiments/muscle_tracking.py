@@ -55,17 +55,8 @@ class MuscleTracker:
         tau = (self.kp * (target["angles"] - data.qpos[self.qpos])
                + self.kd * (target["velocities"] - data.qvel[self.dofs]))
         mujoco.mj_forward(model, data)
-        act = data.act.copy()
-        data.act[:] = 0.0
-        mujoco.mj_fwdActuation(model, data)
-        passive = data.actuator_force.copy()
-        data.act[:] = 1.0
-        mujoco.mj_fwdActuation(model, data)
-        gain = data.actuator_force - passive
-        data.act[:] = act
-        mujoco.mju_sparse2dense(self.moment, data.actuator_moment, data.moment_rownnz, data.moment_rowadr,
-                                data.moment_colind)
-        arms = body.coupling_jacobian(self.dofs).T @ self.moment.T  # (n_dofs, nu)
+        passive, gain = body.force_per_activation()
+        arms = body.coupling_jacobian(self.dofs).T @ body.moment_arms(self.moment).T  # (n_dofs, nu)
         prior = np.full(model.nu, 0.05)
         prior[self.right] = interpolate_cycle(self.pattern, phase_percent)
         prior[self.left] = interpolate_cycle(self.pattern, phase_percent + 50.0)

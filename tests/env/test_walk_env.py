@@ -244,23 +244,22 @@ def test_a_trailing_foot_touching_down_is_not_a_heel_strike() -> None:
     """The shipped synergy walker scuffs its trailing foot at toe-off; that contact must not count as a heel
     strike (it would restart the leg's feed-forward and flip the mirroring frame)."""
     from synergait.model.catalog import FORWARD
-    from synergait.walker import load_walker
+    from synergait.walker import load_walker, run_episode
 
     walker = load_walker("synergy-default")
     env = walker.make_env(speed_m_s=1.2, slope_deg=0.0, episode_steps=200)
     body = env.unwrapped.body
-    strikes = 0
+    ahead = []
+
+    def check(info: dict) -> None:
+        if info["heel_strike"]:
+            forward = body.feet_position() @ FORWARD
+            side = 0 if info["heel_strike"] == "right" else 1
+            ahead.append(forward[side] > forward[1 - side])
+
     for seed in range(2):
-        observation, _ = env.reset(seed=seed)
-        terminated = truncated = False
-        while not (terminated or truncated):
-            observation, _, terminated, truncated, info = env.step(walker.act(observation))
-            if info["heel_strike"]:
-                forward = body.feet_position() @ FORWARD
-                side = 0 if info["heel_strike"] == "right" else 1
-                assert forward[side] > forward[1 - side]
-                strikes += 1
-    assert strikes >= 2
+        run_episode(walker, env, seed=seed, on_step=check)
+    assert len(ahead) >= 2 and all(ahead)
 
 
 def test_lumbar_stiffness_holds_an_unloaded_trunk_up() -> None:

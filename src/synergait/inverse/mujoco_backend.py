@@ -168,14 +168,8 @@ class MuJoCoInverse:
                 for body_id, force, point, torque in external:
                     mujoco.mj_applyFT(model, data, force[i], torque[i], point[i], body_id, grf_generalised)
                 required = data.qfrc_inverse - grf_generalised
-                data.act[:] = 0.0
-                mujoco.mj_fwdActuation(model, data)
-                passive = data.actuator_force.copy()
-                data.act[:] = 1.0
-                mujoco.mj_fwdActuation(model, data)
-                gain = data.actuator_force - passive
-                mujoco.mju_sparse2dense(moment, data.actuator_moment, data.moment_rownnz, data.moment_rowadr,
-                                        data.moment_colind)
+                passive, gain = body.force_per_activation()
+                body.moment_arms(moment)
                 projection = body.coupling_jacobian(reduced)  # (nv, n_reduced)
                 muscle_map = projection.T @ moment.T  # (n_reduced, nu): generalised force per unit muscle force
                 target = projection.T @ required - muscle_map @ passive

@@ -254,6 +254,26 @@ class Musculoskeleton:
         """Ground reaction force on each foot (right, left), world frame, N, shape ``(2, 3)``."""
         return self.ground_contacts()[0]
 
+    def force_per_activation(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each muscle's passive force and its active force per unit activation at the current state, N (MuJoCo's
+        sign: tension negative), shape ``(n_muscles,)`` each; the activations are left as they were."""
+        m, d = self.model, self.data
+        act = d.act.copy()
+        d.act[:] = 0.0
+        mujoco.mj_fwdActuation(m, d)
+        passive = d.actuator_force.copy()
+        d.act[:] = 1.0
+        mujoco.mj_fwdActuation(m, d)
+        gain = d.actuator_force - passive
+        d.act[:] = act
+        return passive, gain
+
+    def moment_arms(self, out: np.ndarray) -> np.ndarray:
+        """The dense actuator moment matrix ``(n_muscles, nv)`` at the current state, written into ``out``."""
+        d = self.data
+        mujoco.mju_sparse2dense(out, d.actuator_moment, d.moment_rownnz, d.moment_rowadr, d.moment_colind)
+        return out
+
     def muscle_state(self, out: np.ndarray | None = None) -> np.ndarray:
         """Normalised fibre length, fibre velocity, force, excitation and activation, shape ``(5, n_muscles)``
         (written into ``out`` when given)."""

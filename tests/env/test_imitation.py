@@ -75,12 +75,17 @@ def test_reward_is_tracking_and_leaving_the_reference_ends_the_episode() -> None
     assert terminated and info["termination"].startswith("left the reference: pelvis height")
 
 
-def test_imitation_weight_scales_the_imitation_term() -> None:
+def test_faded_imitation_leaves_the_task_reward_and_no_early_termination() -> None:
     env = make_walk_env("independent", config=imitation_config(task_weight=1.0), mirroring=False)
     env.reset(seed=3)
-    env.set_wrapper_attr("imitation_weight", 0.0)
+    env.set_wrapper_attr("imitation_fraction", 0.5)
     _, reward, _, _, info = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
-    assert reward == pytest.approx(info["task_reward"] - 0.3 * info["knee_lock"])
+    assert reward == pytest.approx(info["task_reward"] + 0.5 * (info["imitation"] - 0.3 * info["knee_lock"]))
+    env.set_wrapper_attr("imitation_fraction", 0.0)
+    env.unwrapped.body.data.qpos[2] += 0.1  # 10 cm above the reference: would end the episode while f > 0
+    _, reward, _, _, info = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+    assert reward == pytest.approx(info["task_reward"])
+    assert not info.get("termination", "").startswith("left the reference")
 
 
 def test_imitation_preset_validates() -> None:

@@ -24,6 +24,8 @@ def train_command(
     algo: Annotated[str | None, typer.Option(help="sac or ppo (default: the preset's).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the preset's or the config's).")] = None,
     steps: Annotated[int | None, typer.Option(help="Total environment steps (default: the preset's).")] = None,
+    init_policy: Annotated[str | None, typer.Option(help="Start from this walker (shipped name or directory): "
+                                                         "fine-tuning. Its environment must match the run's.")] = None,
     envs: Annotated[int | None, typer.Option(help="Vectorised environments.")] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu or cuda (default: the preset's or the config's)."
                                                 )] = None,
@@ -40,8 +42,8 @@ def train_command(
     from synergait.train.trainer import train
 
     overrides = {"controller": controller, "basis": str(basis) if basis else None, "algo": algo, "seed": seed,
-                 "total_steps": steps, "n_envs": envs, "device": device, "eval_every_steps": eval_every,
-                 "checkpoint_every_steps": checkpoint_every}
+                 "total_steps": steps, "init_policy": init_policy, "n_envs": envs, "device": device,
+                 "eval_every_steps": eval_every, "checkpoint_every_steps": checkpoint_every}
     if config:
         raw = TrainConfig.from_yaml(config).model_dump()
         raw.update({k: v for k, v in overrides.items() if v is not None})

@@ -111,11 +111,12 @@ class ActionConfig(BaseModel):
 class ImitationConfig(BaseModel):
     """Imitation of a human gait cycle (a training stage, not the paper's task; see :mod:`synergait.env.imitation`).
 
-    Per step: ``task_weight * task + weight * sum_i w_i exp(-k_i e_i) + w_knee_lock * n_locked``, with the
+    Per step: ``task_weight * task + f (weight * sum_i w_i exp(-k_i e_i) + w_knee_lock * n_locked)``, with the
     tracking errors e_i (squared, summed over components) of the joint angles (pose, rad), joint velocities
     (rad/s), pelvis height (m) and orientation (rad), feet relative to the pelvis (m) and centre-of-mass velocity
-    against the target speed (m/s). Term weights and scales follow DeepMimic (Peng et al. 2018). The episode ends
-    when the walker leaves the reference by more than the ``max_*`` bounds.
+    against the target speed (m/s). Term weights and scales follow DeepMimic (Peng et al. 2018). While f > 0 the
+    episode ends when the walker leaves the reference by more than the ``max_*`` bounds. The fade f is 1, or with
+    ``fade_steps`` falls linearly from 1 at a run's first step to 0 (the task alone) after ``fade_steps``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -142,6 +143,12 @@ class ImitationConfig(BaseModel):
     max_orientation_error_rad: float = Field(0.6, gt=0)
     #: Distance (m) of the pelvis from where the reference would be, moving at the target speed since reset.
     max_path_error_m: float = Field(1.0, gt=0)
+    #: Training steps over which a fine-tuning run fades the imitation out (None: no fade).
+    fade_steps: int | None = Field(None, gt=0)
+
+    def fraction(self, step: int) -> float:
+        """The fade f in [0, 1] at training step ``step`` of a run."""
+        return 1.0 if self.fade_steps is None else max(0.0, 1.0 - step / self.fade_steps)
 
 
 class WalkConfig(BaseModel):

@@ -7,10 +7,10 @@
 * :class:`GaitClock`: the reference phase, advancing with time at the reference cadence from the reset pose's
   phase; appends ``(sin, cos)`` of it to the observation (mirrored by half a cycle, so it composes with
   :class:`~synergait.env.wrappers.PhaseMirroring`).
-* :class:`ImitationReward`: replaces the reward by ``task_weight * task + weight * imitation + knee_lock``, where
-  ``imitation`` in [0, 1] is a weighted sum of exponentiated tracking errors at the clock's phase, and ends the
-  episode (``info["termination"]``) when the walker leaves the reference: pelvis height, pelvis orientation or
-  distance from the reference path beyond the configured bounds.
+* :class:`ImitationReward`: replaces the reward by ``task_weight * task + f (weight * imitation + knee_lock)``,
+  where ``imitation`` in [0, 1] is a weighted sum of exponentiated tracking errors at the clock's phase and f in
+  [0, 1] the stage's fade, and while f > 0 ends the episode (``info["termination"]``) when the walker leaves the
+  reference: pelvis height, pelvis orientation or distance from the reference path beyond the configured bounds.
 
 Both wrappers sit on an env whose action is the body's command (below :class:`PhaseMirroring`), and read the
 body through ``env.unwrapped``.
@@ -161,8 +161,10 @@ class GaitClock(gym.Wrapper):
 class ImitationReward(gym.Wrapper):
     """Reward for tracking a :class:`GaitReference` at the :class:`GaitClock`'s phase, with early termination.
 
-    ``imitation_weight`` (read and set through the wrapper chain) scales the imitation term, so that a
-    fine-tuning stage can fade it out. ``info`` gains ``imitation`` (the weighted sum in [0, 1]), each term
+    ``imitation_fraction`` (f in [0, 1], read and set through the wrapper chain; 1 after construction) scales the
+    imitation and knee-lock terms, so that a fine-tuning stage can fade the imitation out
+    (:class:`synergait.train.callbacks.ImitationFade`); at 0 the episode no longer ends early. ``info`` gains
+    ``imitation`` (the weighted sum in [0, 1]), each term
     (``imitate_pose``, ``imitate_velocity``, ``imitate_root``, ``imitate_feet``, ``imitate_com``),
     ``knee_lock`` (loaded knees within ``knee_lock_rad`` of full extension) and ``task_reward``.
     """
@@ -171,7 +173,7 @@ class ImitationReward(gym.Wrapper):
         super().__init__(env)
         walk: WalkEnv = env.unwrapped  # type: ignore[assignment]
         self.walk, self.reference, self.config = walk, reference, config
-        self.imitation_weight = config.weight
+        self.imitation_fraction = 1.0
         model = walk.body.model
         self._qpos = np.array([model.jnt_qposadr[model.joint(j).id] for j in reference.joints])
         self._qvel = np.array([model.jnt_dofadr[model.joint(j).id] for j in reference.joints])
@@ -196,11 +198,11 @@ class ImitationReward(gym.Wrapper):
         loaded = body.foot_forces()[:, 2] > self.walk.config.heel_strike_threshold_n
         knee_lock = float(sum(1.0 for knee, load in zip(body.knee_angles(), loaded, strict=True)
                               if load and knee < config.knee_lock_rad))
-        reward = (config.task_weight * task_reward + self.imitation_weight * imitation
-                  + config.w_knee_lock * knee_lock)
+        reward = (config.task_weight * task_reward
+                  + self.imitation_fraction * (config.weight * imitation + config.w_knee_lock * knee_lock))
         info.update({f"imitate_{name}": value for name, value in terms.items()})
         info.update(imitation=imitation, knee_lock=knee_lock)
-        if leaving and not terminated:
+        if leaving and not terminated and self.imitation_fraction > 0:
             terminated, truncated = True, False
             info["termination"] = f"left the reference: {leaving}"
         return observation, reward, terminated, truncated, info

@@ -113,6 +113,12 @@ class TrainConfig(BaseModel):
     #: Also checkpoint after this much wall time since the last checkpoint, so a kill loses at most this much.
     checkpoint_every_minutes: float = Field(10.0, gt=0)
     env: WalkConfig = WalkConfig()
+    #: A walker (shipped name or directory) whose policy network and observation normaliser start this run
+    #: (fine-tuning); its environment must give the same observations and actions. None: a fresh network.
+    init_policy: str | None = None
+    #: For this many steps at the start of the run only the value function learns (the policy is frozen), so that
+    #: a policy started from ``init_policy`` is not moved by a critic that does not yet know the new reward.
+    critic_warmup_steps: int = Field(0, ge=0)
 
     @model_validator(mode="before")
     @classmethod

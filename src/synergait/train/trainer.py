@@ -22,12 +22,13 @@ import torch
 from filelock import FileLock, Timeout
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path, atomic_write_text
+from synergait.train.callbacks import CriticWarmup, ImitationFade
 from synergait.train.config import SACConfig, TrainConfig
 from synergait.train.run import (
     BEST_MODEL_FILE,
@@ -39,6 +40,7 @@ from synergait.train.run import (
     EVALUATIONS_FILE,
     RunSummary,
 )
+from synergait.train.warmstart import start_from, starting_walker
 
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {"sac": SAC, "ppo": PPO}
 
@@ -152,11 +154,16 @@ class RunCallback(BaseCallback):
         self.checkpoint()
 
     def evaluate(self) -> None:
-        """Deterministic episodes on a fresh env (same task); keep the policy if its mean return is the best."""
+        """Deterministic episodes on a fresh env (same task); keep the policy if its mean return is the best.
+        A run that fades its imitation out is scored on the task it ends on (the fade at 0), so that returns
+        compare across the fade."""
         self._last_eval_step = self.num_timesteps
         if self._eval_env is None:
             self._eval_env = DummyVecEnv([_make_env(self.config)])
             self._eval_env.seed(self.config.seed + 10_000)
+            imitation = self.config.env.imitation
+            if imitation is not None and imitation.fade_steps is not None:
+                self._eval_env.env_method("set_wrapper_attr", "imitation_fraction", 0.0)
         normaliser = self.model.get_vec_normalize_env()
         returns, lengths = [], []
         for _ in range(self.config.eval_episodes):
@@ -259,6 +266,8 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
         total_steps: on resume, a new step budget for the run (e.g. to extend it), recorded in ``config.yaml``.
     """
     run = Path(run)
+    if config.init_policy is not None and not resume:
+        starting_walker(config)  # refuse a walker that does not fit before anything is written
     if resume and not (run / CONFIG_FILE).exists():
         raise InputFileError(run, "no config.yaml: not a synergait run directory")
     if not resume and (run / "checkpoints" / "latest.json").exists():
@@ -307,6 +316,8 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
         restore_curriculum(envs, state)
     else:
         model = make_algorithm(config, envs, run / "tensorboard")
+        if config.init_policy is not None:
+            start_from(model, envs, starting_walker(config))
     if resume:  # curve rows logged after the checkpoint (all of them when there is none yet) are dropped
         lost = _lost_cpu_s(run / EPISODES_FILE, state["cpu_s"])
         state["lost_cpu_s"] = state.get("lost_cpu_s", 0.0) + lost
@@ -318,8 +329,13 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
                 _CsvLog(run / log, columns).truncate_after(state["num_timesteps"])
     remaining = config.total_steps - state["num_timesteps"]
     callback = RunCallback(run, config, state, time_limit_s)
+    schedules: list[BaseCallback] = []
+    if config.env.imitation is not None and config.env.imitation.fade_steps is not None:
+        schedules.append(ImitationFade(config.env.imitation))
+    if config.critic_warmup_steps:
+        schedules.append(CriticWarmup(config.critic_warmup_steps))
     if remaining > 0:
-        model.learn(total_timesteps=remaining, reset_num_timesteps=latest is None, callback=callback,
-                    progress_bar=progress, tb_log_name="sb3")
+        model.learn(total_timesteps=remaining, reset_num_timesteps=latest is None,
+                    callback=CallbackList([*schedules, callback]), progress_bar=progress, tb_log_name="sb3")
     envs.close()
     return callback.summary(resumed_from=latest.name if latest else None)

@@ -1,0 +1,83 @@
+"""Starting a run from a walker: its policy network and observation normaliser become the run's first policy.
+
+Fine-tuning (e.g. an imitation walker on the paper's reward) needs the new run to act exactly as the walker does
+at step 0. The walker's directory holds only plain arrays (:mod:`synergait.walker.policy`), so a shipped walker
+can start a run on a fresh install; what it lacks is a value function, which the run learns anew
+(``critic_warmup_steps`` lets it do so before the policy moves).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from stable_baselines3 import PPO, SAC
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.vec_env import VecEnv, VecNormalize
+
+from synergait.errors import ParameterError
+from synergait.train.config import TrainConfig
+from synergait.walker.policy import MlpWalker, load_walker
+
+#: Observation count the running normaliser credits the walker's statistics with, so that the first rollouts of
+#: the new run nudge them instead of replacing them (SB3's running mean starts from a count of 1e-4).
+NORMALISER_PRIOR_COUNT = 1e6
+
+
+def starting_walker(config: TrainConfig) -> MlpWalker:
+    """The walker named by ``config.init_policy``, checked to act in the run's environment."""
+    source = config.init_policy
+    walker = load_walker(source)  # type: ignore[arg-type]
+    if not isinstance(walker, MlpWalker):
+        raise ParameterError("init_policy", f"'{source}' is a baseline walker, not a trained policy")
+    spec, own = walker.spec, config.spec
+    mirrored = spec.mirroring if spec.mirroring is not None else spec.controller == "synergy"
+    wanted = own.mirroring if own.mirroring is not None else own.controller == "synergy"
+    for what, theirs, ours in (("controller", spec.controller, own.controller), ("basis", spec.basis, own.basis),
+                               ("mirroring", mirrored, wanted), ("env.action", spec.env.action, own.env.action)):
+        if theirs != ours:
+            raise ParameterError("init_policy", f"'{source}' acts with {what} {_short(theirs)}, this run with "
+                                                f"{_short(ours)}: its actions would mean something else here")
+    expected = "clip" if config.algo == "ppo" else "tanh"
+    if walker.network.output != expected or walker.network.activation != "relu":
+        raise ParameterError("init_policy", f"'{source}' is a {walker.network.activation} network with "
+                                            f"{walker.network.output} output; a {config.algo.upper()} run needs "
+                                            f"relu with {expected} output")
+    return walker
+
+
+def _short(value: object) -> str:
+    return str(value.model_dump() if hasattr(value, "model_dump") else value)
+
+
+def start_from(model: BaseAlgorithm, envs: VecEnv, walker: MlpWalker) -> None:
+    """Copy ``walker``'s action network into ``model``'s policy and its observation statistics into ``envs``.
+
+    Raises ParameterError when the layer sizes, observation or action counts or normalisation differ."""
+    policy = model.policy
+    if isinstance(model, PPO):
+        hidden, head = policy.mlp_extractor.policy_net, policy.action_net
+    elif isinstance(model, SAC):
+        hidden, head = policy.actor.latent_pi, policy.actor.mu
+    else:
+        raise ParameterError("init_policy", f"cannot start a {type(model).__name__} run from a walker")
+    layers = [m for m in hidden if isinstance(m, torch.nn.Linear)] + [head]
+    theirs = [tuple(w.shape) for w, _ in walker.layers]
+    ours = [tuple(layer.weight.shape) for layer in layers]
+    if theirs != ours:
+        raise ParameterError("init_policy", f"'{walker.name}' has layers {theirs} (out, in); this run's network "
+                                            f"{ours}: set net_arch to the walker's hidden sizes")
+    with torch.no_grad():
+        for layer, (weight, bias) in zip(layers, walker.layers, strict=True):
+            layer.weight.copy_(torch.as_tensor(weight, dtype=layer.weight.dtype))
+            layer.bias.copy_(torch.as_tensor(bias, dtype=layer.bias.dtype))
+    normalises = isinstance(envs, VecNormalize) and envs.norm_obs
+    if walker.network.normalize_observations != normalises:
+        raise ParameterError("init_policy", f"'{walker.name}' normalises its observations: "
+                                            f"{walker.network.normalize_observations}, this run: {normalises}; "
+                                            "set normalize_observations to match")
+    if normalises:
+        assert isinstance(envs, VecNormalize)
+        envs.obs_rms.mean = np.asarray(walker.obs_mean, dtype=np.float64).copy()
+        envs.obs_rms.var = np.asarray(walker.obs_var, dtype=np.float64).copy()
+        envs.obs_rms.count = NORMALISER_PRIOR_COUNT
+        envs.clip_obs, envs.epsilon = walker.network.clip_observation, walker.network.epsilon

@@ -1,0 +1,83 @@
+"""Fine-tuning: a run started from a walker, the critic warm-up and the imitation fade, on the real walker."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from stable_baselines3 import PPO
+
+from synergait.env.config import ImitationConfig
+from synergait.errors import ParameterError
+from synergait.train.callbacks import ImitationFade
+from synergait.train.config import TrainConfig
+from synergait.train.trainer import make_algorithm, make_vec_env, train
+from synergait.train.warmstart import start_from, starting_walker
+from synergait.walker import load_walker
+
+SHORT = {"total_steps": 512, "n_envs": 1, "n_steps": 256, "batch_size": 64, "eval_every_steps": 100_000,
+         "checkpoint_every_steps": 100_000}
+
+
+def from_shipped(**changes: Any) -> TrainConfig:
+    """The shipped independent walker's own training configuration, started from that walker."""
+    walker = load_walker("independent-default")
+    return TrainConfig.model_validate({**walker.training, "init_policy": "independent-default", **SHORT, **changes})
+
+
+def test_a_run_started_from_a_walker_acts_as_the_walker() -> None:
+    config = from_shipped()
+    walker = starting_walker(config)
+    envs = make_vec_env(config)
+    model = make_algorithm(config, envs)
+    start_from(model, envs, walker)
+    envs.reset()
+    for _ in range(5):
+        raw = envs.get_original_obs()
+        action, _ = model.predict(envs.normalize_obs(raw), deterministic=True)
+        np.testing.assert_allclose(action[0], walker.act(raw[0]), atol=1e-4)
+        envs.step(action)
+    envs.close()
+
+
+def test_a_walker_that_does_not_fit_the_run_is_refused() -> None:
+    with pytest.raises(ParameterError, match="init_policy: 'independent-default' acts with controller independent"):
+        starting_walker(from_shipped(controller="synergy"))
+    with pytest.raises(ParameterError, match=r"acts with env\.action"):
+        starting_walker(from_shipped(env={**load_walker("independent-default").spec.env.model_dump(),
+                                          "action": {"residual": False}}))
+    config = from_shipped(net_arch=[64, 64])
+    envs = make_vec_env(config)
+    with pytest.raises(ParameterError, match="set net_arch to the walker's hidden sizes"):
+        start_from(make_algorithm(config, envs), envs, starting_walker(config))
+    envs.close()
+
+
+def test_the_critic_warmup_leaves_the_starting_policy_as_it_was(tmp_path: Path) -> None:
+    config = from_shipped(critic_warmup_steps=512)
+    walker = starting_walker(config)
+    untrained_value = make_algorithm(config, make_vec_env(config)).policy.value_net.weight.detach().clone()
+    train(config, tmp_path / "run", progress=False)
+    latest = json.loads((tmp_path / "run" / "checkpoints" / "latest.json").read_text())["checkpoint"]
+    model = PPO.load(tmp_path / "run" / "checkpoints" / latest / "model.zip", device="cpu")
+    head_weight, head_bias = walker.layers[-1]
+    np.testing.assert_allclose(model.policy.action_net.weight.detach().numpy(), head_weight, atol=1e-6)
+    np.testing.assert_allclose(model.policy.action_net.bias.detach().numpy(), head_bias, atol=1e-6)
+    assert not np.allclose(model.policy.value_net.weight.detach().numpy(), untrained_value.numpy())
+
+
+def test_the_imitation_fades_out_over_its_steps() -> None:
+    imitation = ImitationConfig(fade_steps=512)
+    assert [imitation.fraction(s) for s in (0, 256, 512, 2000)] == [1.0, 0.5, 0.0, 0.0]
+    assert ImitationConfig().fraction(10**9) == 1.0
+    config = TrainConfig.preset("imitation", controller="independent", total_steps=512, n_envs=1, n_steps=256,
+                                batch_size=64, net_arch=[32, 32])
+    config = config.model_copy(update={"env": config.env.model_copy(update={"imitation": imitation})})
+    envs = make_vec_env(config)
+    model = make_algorithm(config, envs)
+    model.learn(512, callback=ImitationFade(imitation))
+    assert envs.env_method("get_wrapper_attr", "imitation_fraction") == [0.5]  # set before the second rollout
+    envs.close()

@@ -90,7 +90,7 @@ def test_csv_round_trip(rajagopal: Path, tmp_path: Path, long: bool) -> None:
     ("time,x [furlong]\n0,1\n", "unknown unit 'furlong' for column 'x \\[furlong\\]'"),
     ("time,x,x\n0,1,2\n", "duplicated column"),
     ("time,x\n0,1\n0,2\n", "repeated time"),
-    ("time,x\n0,1\n0.1,\n0.2,3\n", "column 'x' has 1 non-finite value"),
+    ("time,x\n0,1\n0.1,\n0.2,3\n", r"in 1 column\(s\), first at t = 0.1 s: x: 1 gap\(s\), longest 0.100 s"),
     ("time,x\n0,abc\n", "non-numeric value 'abc'"),
     ("time,signal,value\n0,x,1\n0,x,2\n", "repeated time 0 s for signal 'x'"),
 ])

@@ -88,8 +88,10 @@ BAD_FILES = {
     "duplicated": ("h\nendheader\ntime\tknee_angle_r\tknee_angle_r\n0\t1\t2\n0.1\t1\t2\n", "duplicated column"),
     "non_monotonic": ("h\nendheader\ntime\tx\n0\t1\n0.2\t1\n0.1\t1\n", "non-monotonic time at row 2"),
     "repeated": ("h\nendheader\ntime\tx\n0\t1\n0.1\t1\n0.1\t1\n", "repeated time"),
-    "nan_gap": ("h\nendheader\ntime\tx\n0\t1\n0.1\tNaN\n0.2\t1\n", "column 'x' has 1 non-finite value.*NaN"),
-    "infinite": ("h\nendheader\ntime\tx\n0\t1\n0.1\tinf\n0.2\t1\n", "the first infinite at t = 0.1 s"),
+    "nan_gap": ("h\nendheader\ntime\tx\ty\n0\t1\t1\n0.1\tNaN\t1\n0.2\t1\tNaN\n0.3\t1\tNaN\n",
+                r"missing values \(NaN or empty\) in 2 column\(s\), first at t = 0.1 s: x: 1 gap\(s\), longest "
+                r"0.100 s; y: 1 gap\(s\), longest 0.200 s"),
+    "infinite": ("h\nendheader\ntime\tx\n0\t1\n0.1\tinf\n0.2\t1\n", r"1 infinite value\(s\), the first at t = 0.1 s"),
     "ragged": ("h\nendheader\ntime\tx\ty\n0\t1\t2\n0.1\t1\n0.2\t1\t2\n", "line 5 holds 2 values, the header has 3"),
     "text_in_table": ("h\nendheader\ntime\tx\n0\tabc\n", "non-numeric"),
     "no_rows": ("h\nendheader\ntime\tx\n", "no data rows"),

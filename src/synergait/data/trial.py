@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synergait.data.gaps import find_gaps, summarise
 from synergait.errors import InputFileError, ParameterError
 
 
@@ -66,13 +67,15 @@ class Trial:
             i = int(np.argmax(steps <= 0))
             kind = "repeated" if steps[i] == 0 else "non-monotonic"
             raise self._fail(f"{kind} time at row {i + 1} (t = {self.time[i + 1]:g} s after {self.time[i]:g} s)")
-        bad = ~np.isfinite(self.values)
-        if bad.any():
-            row, col = np.argwhere(bad)[0]
-            n_bad = int(bad[:, col].sum())
-            kind = "infinite" if np.isinf(self.values[row, col]) else "NaN or missing"
-            raise self._fail(f"column '{self.names[col]}' has {n_bad} non-finite value(s), the first {kind} at "
-                             f"t = {self.time[row]:g} s")
+        infinite = np.isinf(self.values)
+        if infinite.any():
+            row, col = np.argwhere(infinite)[0]
+            raise self._fail(f"column '{self.names[col]}' has {int(infinite[:, col].sum())} infinite value(s), the "
+                             f"first at t = {self.time[row]:g} s")
+        if np.isnan(self.values).any():
+            gaps = find_gaps(self.time, self.values, self.names)
+            raise self._fail(f"missing values (NaN or empty) in {len({g.signal for g in gaps})} column(s), first "
+                             f"at t = {min(g.start_s for g in gaps):g} s: {summarise(gaps)}")
         if self.body_mass_kg is not None and not self.body_mass_kg > 0:
             raise ParameterError("body_mass_kg", f"must be positive, got {self.body_mass_kg}")
 

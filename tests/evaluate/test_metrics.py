@@ -118,3 +118,14 @@ def test_two_mean_sd_groups_are_said_to_be_averaged(falisse: pd.DataFrame) -> No
                                   name="two")
     headline = score(_split(falisse, 0)[0], two).headline()
     assert any("2 groups averaged: old, young" in note for note in headline["approximation"])
+
+
+def test_a_reference_of_unknown_speed_is_said_to_stand_in(falisse: pd.DataFrame) -> None:
+    held_out, others = falisse[falisse["cycle"] == 0], falisse[falisse["cycle"] != 0]
+    assert others["speed_m_s"].isna().all()  # the Falisse subject's speed is not in the file
+    headline = score(_at(held_out.assign(subject="sim"), 1.6, "sim"),
+                     ReferenceSet.from_table(others, name="others")).headline()
+    assert "others: its speed is unknown; its one condition stands in for every simulated speed (1.60 m/s, +0°)" \
+        in headline["approximation"]
+    unknown = score(*_split(falisse, 0)).headline()  # both unknown: nothing to say
+    assert not any("speed is unknown" in note for note in unknown["approximation"])

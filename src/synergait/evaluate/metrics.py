@@ -143,9 +143,10 @@ def score(sim: ReferenceSet, reference: ReferenceSet, *, variables: tuple[str, .
     gaps = [f"{c.label()}: no matching condition in {reference.name}" for c in sim.conditions
             if _matching(reference, c) is None]
     approximations: list[str] = []
-    if len(reference.conditions) == 1 and math.isnan(reference.conditions[0].speed_m_s) and len(conditions) > 1:
+    known = [c for c in conditions if not math.isnan(c.speed_m_s)]
+    if len(reference.conditions) == 1 and math.isnan(reference.conditions[0].speed_m_s) and known:
         approximations.append(f"{reference.name}: its speed is unknown; its one condition stands in for every "
-                              f"simulated speed ({', '.join(c.label() for c in conditions)})")
+                              f"simulated speed ({', '.join(c.label() for c in known)})")
     ratio_rows, r_rows = [], []
     for variable in variables:
         for condition in conditions:

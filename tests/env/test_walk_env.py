@@ -271,3 +271,20 @@ def test_lumbar_stiffness_holds_an_unloaded_trunk_up() -> None:
             env.step(np.full(86, 0.05, dtype=np.float32))
         lumbar[stiffness] = np.degrees(env.body.lumbar_extension())
     assert lumbar[0.0] < -30 and abs(lumbar[150.0]) < 10  # the model's damping-only joint folds; a stiff one not
+
+
+def test_a_raised_synergy_ceiling_lets_shared_muscles_reach_full_excitation() -> None:
+    from synergait.env.config import ActionConfig
+    from synergait.env.wrappers import SynergyAction
+
+    excitations = {}
+    for ceiling in (1.0, 3.0):
+        env = make_walk_env("synergy", mirroring=False, config=WalkConfig(action=ActionConfig(synergy_ceiling=ceiling)))
+        synergy = env
+        while not isinstance(synergy, SynergyAction):
+            synergy = synergy.env
+        assert synergy.action_space.high[0] == ceiling and synergy.action_space.high[-1] == 1.0  # trunk: [0, 1]
+        excitations[ceiling] = synergy.action(synergy.action_space.high)
+        assert excitations[ceiling].max() <= 1.0
+    vasmed = env.unwrapped.body.muscle_indices(["vasmed_r"])[0]
+    assert excitations[1.0][vasmed] < 0.5 and excitations[3.0][vasmed] == pytest.approx(1.0)

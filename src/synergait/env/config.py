@@ -95,6 +95,9 @@ class ActionConfig(BaseModel):
     #: At reset, the muscles start at the baseline's excitation (with ``feed_forward``: the human pattern at the
     #: reset pose's phase) instead of at rest.
     start_active: bool = False
+    #: Upper bound of a synergy activation (synergy controller; the paper's range is [0, 1]). The basis's synergies
+    #: peak at 1, so at 1 muscles whose activity the basis shares among synergies cannot be fully excited.
+    synergy_ceiling: float = Field(1.0, ge=1)
 
     @model_validator(mode="before")
     @classmethod

@@ -51,7 +51,7 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
             left = left_basis if isinstance(left_basis, SynergyBasis) else SynergyBasis.load(left_basis)
             if left.muscles[0].endswith("_r"):
                 left = left.mirrored()
-        env = SynergyAction(env, basis, left)
+        env = SynergyAction(env, basis, left, ceiling=config.action.synergy_ceiling)
     if config.action.residual:
         env = _residual(env, walk, config.action)
     if config.imitation is not None:

@@ -26,9 +26,15 @@ from synergait.synergy.pattern import interpolate_cycle
 
 
 class SynergyAction(gym.ActionWrapper):
-    """Act in synergy space: one basis per leg, trunk muscles independent."""
+    """Act in synergy space: one basis per leg, trunk muscles independent.
 
-    def __init__(self, env: gym.Env, right: SynergyBasis, left: SynergyBasis | None = None) -> None:
+    Synergy activations live in [0, ``ceiling``], trunk excitations in [0, 1]; muscle excitations are clipped to
+    [0, 1]. A basis's synergies peak at 1, so with a ceiling of 1 a muscle that shares its activity among
+    synergies cannot be fully excited (in the shipped basis the vasti reach 0.35-0.43 with every synergy at 1).
+    """
+
+    def __init__(self, env: gym.Env, right: SynergyBasis, left: SynergyBasis | None = None, *,
+                 ceiling: float = 1.0) -> None:
         super().__init__(env)
         walk: WalkEnv = env.unwrapped  # type: ignore[assignment]
         left = left or right.mirrored()
@@ -41,7 +47,8 @@ class SynergyAction(gym.ActionWrapper):
         self.k_right, self.k_left = right.n_synergies, left.n_synergies
         self.n_trunk = self._trunk_index.size
         n = self.k_right + self.k_left + self.n_trunk
-        self.action_space = gym.spaces.Box(0.0, 1.0, (n,), dtype=np.float32)
+        high = np.concatenate([np.full(self.k_right + self.k_left, ceiling), np.ones(self.n_trunk)])
+        self.action_space = gym.spaces.Box(0.0, high.astype(np.float32), dtype=np.float32)
         # One (n_actions x n_muscles) map: H_right, H_left and identity for the trunk in their muscles' columns.
         self._to_muscles = np.zeros((n, walk.n_muscles))
         self._to_muscles[np.ix_(np.arange(self.k_right), self._right_index)] = right.weights
@@ -60,7 +67,7 @@ class SynergyAction(gym.ActionWrapper):
 
     def action(self, action: np.ndarray) -> np.ndarray:
         """Muscle excitations ``clip(w @ H, 0, 1)`` per leg and the trunk excitations, in model order."""
-        weights = np.clip(action, 0.0, 1.0)  # synergy activations live in [0, 1] like the action space
+        weights = np.clip(action, 0.0, self.action_space.high)
         return np.clip(weights @ self._to_muscles, 0.0, 1.0)
 
     def mirror_action(self, action: np.ndarray) -> np.ndarray:
@@ -114,9 +121,10 @@ class FeedForward(gym.Wrapper):
 
 
 class ResidualAction(gym.Wrapper):
-    """``command = clip(baseline + scale * action, 0, 1)`` with the action in [-1, 1].
+    """``command = clip(baseline + scale * action, low, high)`` with the action in [-1, 1].
 
-    Wraps an env whose action is a command in [0, 1] and sits below :class:`PhaseMirroring`, so baseline and
+    Wraps an env whose action is a command in [low, high] (its action space; [0, 1] but for raised synergy
+    ceilings) and sits below :class:`PhaseMirroring`, so baseline and
     command are in the body's frame. The baseline is ``baseline`` for every command, with the slots of a
     :class:`FeedForward` directly beneath replaced by its pattern.
 
@@ -134,6 +142,7 @@ class ResidualAction(gym.Wrapper):
         n = int(np.prod(env.action_space.shape))
         self.action_space = gym.spaces.Box(-1.0, 1.0, (n,), dtype=np.float32)
         self.scale = scale
+        self._low, self._high = env.action_space.low, env.action_space.high
         self._baseline = np.full(n, baseline)
         self._feed_forward = env if isinstance(env, FeedForward) else None
         self.start_active = start_active
@@ -160,7 +169,7 @@ class ResidualAction(gym.Wrapper):
         return command
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        command = np.clip(self.baseline() + self.scale * np.clip(action, -1.0, 1.0), 0.0, 1.0)
+        command = np.clip(self.baseline() + self.scale * np.clip(action, -1.0, 1.0), self._low, self._high)
         return self.env.step(command)
 
 

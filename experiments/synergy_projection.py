@@ -63,7 +63,7 @@ def main() -> None:
             if variant != "as trained":
                 original = walk.step
 
-                def step(excitation, original=original):
+                def step(excitation, original=original, sums=sums):
                     projected, residual, total = project(np.asarray(excitation, dtype=np.float64))
                     sums[0] += residual
                     sums[1] += total
@@ -76,8 +76,8 @@ def main() -> None:
                             "mean_distance_m": round(float(np.mean(distances)), 2)}
         if sums[1] > 0:
             results[variant]["vaf_percent"] = round(100 * (1 - sums[0] / sums[1]), 1)
-    print(json.dumps({"walker": args.walker, "basis": args.basis or "shipped", "k": basis.n_synergies, "ceiling": args.ceiling,
-                      **results}, indent=1))
+    print(json.dumps({"walker": args.walker, "basis": args.basis or "shipped", "k": basis.n_synergies,
+                      "ceiling": args.ceiling, **results}, indent=1))
 
 
 if __name__ == "__main__":

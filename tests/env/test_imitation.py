@@ -92,3 +92,20 @@ def test_imitation_preset_validates() -> None:
     config = TrainConfig.preset("imitation", controller="independent")
     assert config.env.imitation is not None and config.env.action.start_active
     assert TrainConfig.preset("paper").env.imitation is None
+    stage1, stage2 = TrainConfig.preset("finetune"), TrainConfig.preset("predictive")
+    assert stage1.env.imitation.fade_steps and stage1.env.imitation.task_weight == 1.0
+    assert stage2.env.imitation is None and stage2.env.gait_clock and stage2.env.fixed_speed_m_s is None
+    assert stage1.env.action == stage2.env.action == config.env.action  # one walker moves through all three
+
+
+def test_the_gait_clock_alone_observes_as_the_imitation_stage_and_rewards_the_task() -> None:
+    imitating = make_walk_env("independent", config=imitation_config(), mirroring=False)
+    config = imitation_config().model_copy(update={"imitation": None, "gait_clock": True})
+    clocked = make_walk_env("independent", config=config, mirroring=False)
+    assert clocked.observation_space.shape == imitating.observation_space.shape
+    observation, _ = clocked.reset(seed=3)
+    phase = clocked.get_wrapper_attr("gait_phase_percent")
+    angle = 2 * np.pi * phase / 100
+    np.testing.assert_allclose(observation[-2:], [np.sin(angle), np.cos(angle)], atol=1e-6)
+    _, reward, _, _, info = clocked.step(np.zeros(clocked.action_space.shape, dtype=np.float32))
+    assert "imitation" not in info and reward == pytest.approx(info["total"])

@@ -18,8 +18,10 @@ def train_command(
     controller: Annotated[str | None, typer.Option(help="independent or synergy (default: the preset's or the "
                                                         "config's; synergy in the presets).")] = None,
     basis: BasisOption = None,
-    preset: Annotated[str, typer.Option(help="paper (the paper's SAC), cpu (PPO, practical on a CPU) or "
-                                             "imitation (PPO tracking the human gait cycle).")] = "cpu",
+    preset: Annotated[str, typer.Option(help="paper (the paper's SAC), cpu (PPO, practical on a CPU), imitation "
+                                             "(PPO tracking the human gait cycle), finetune (an imitation walker "
+                                             "onto the paper's reward at 1.2 m/s) or predictive (the paper's "
+                                             "speeds and terrain); the last two need --init-policy.")] = "cpu",
     config: Annotated[Path | None, typer.Option("--config", help="A TrainConfig YAML (instead of a preset).")] = None,
     algo: Annotated[str | None, typer.Option(help="sac or ppo (default: the preset's).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the preset's or the config's).")] = None,

@@ -190,6 +190,10 @@ class WalkConfig(BaseModel):
     action: ActionConfig = ActionConfig()
     #: Imitation stage (None: the paper's predictive task).
     imitation: ImitationConfig | None = None
+    #: Observe the gait clock (the reference stride's phase as sin/cos, advancing at its cadence) without the
+    #: imitation reward: what a walker fine-tuned from an imitation walker keeps observing. Implied by
+    #: ``imitation``; not in the paper.
+    gait_clock: bool = False
 
     @model_validator(mode="before")
     @classmethod

@@ -54,12 +54,12 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
         env = SynergyAction(env, basis, left, ceiling=config.action.synergy_ceiling)
     if config.action.residual:
         env = _residual(env, walk, config.action)
-    if config.imitation is not None:
-        reference = (GaitReference.default(walk.body) if config.imitation.reference is None else
-                     GaitReference.from_poses(walk.body, load_pose_library(config.imitation.reference),
-                                              config.imitation.reference))
+    if config.imitation is not None or config.gait_clock:
+        source = config.imitation.reference if config.imitation is not None else None
+        reference = (GaitReference.default(walk.body) if source is None else
+                     GaitReference.from_poses(walk.body, load_pose_library(source), source))
         env = GaitClock(env, reference.stride_s)
-        if training:
+        if training and config.imitation is not None:
             env = ImitationReward(env, reference, config.imitation)
     if mirroring if mirroring is not None else controller == "synergy":
         env = PhaseMirroring(env)

@@ -1,4 +1,5 @@
-"""Training configuration: the presets (`paper`, `cpu`, `imitation`) are YAML files users can copy and edit.
+"""Training configuration: the presets (`paper`, `cpu`, `imitation`, `finetune`, `predictive`) are YAML files users
+can copy and edit.
 
 The algorithm's own settings sit in one validated section, ``algorithm`` (``name: ppo`` or ``name: sac``), so a
 configuration never carries settings of an algorithm it does not use."""
@@ -17,7 +18,7 @@ from synergait.errors import ParameterError
 from synergait.fileio import read_yaml_model
 from synergait.walker.spec import EnvSpec
 
-PRESETS = ("paper", "cpu", "imitation")
+PRESETS = ("paper", "cpu", "imitation", "finetune", "predictive")
 
 
 class _AlgorithmConfig(BaseModel):
@@ -141,7 +142,7 @@ class TrainConfig(BaseModel):
 
     @classmethod
     def preset(cls, name: str, **overrides: object) -> TrainConfig:
-        """A named preset (``paper``, ``cpu`` or ``imitation``) with ``overrides`` (e.g. ``seed=3``, or an algorithm
+        """A named preset (one of :data:`PRESETS`) with ``overrides`` (e.g. ``seed=3``, or an algorithm
         setting such as ``n_steps=512``) applied."""
         if name not in PRESETS:
             raise ParameterError("preset", f"unknown preset '{name}' (known: {', '.join(PRESETS)})")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,3 +110,26 @@ def test_the_gait_clock_alone_observes_as_the_imitation_stage_and_rewards_the_ta
     np.testing.assert_allclose(observation[-2:], [np.sin(angle), np.cos(angle)], atol=1e-6)
     _, reward, _, _, info = clocked.step(np.zeros(clocked.action_space.shape, dtype=np.float32))
     assert "imitation" not in info and reward == pytest.approx(info["total"])
+
+
+def test_a_falisse_reference_is_a_plausible_stride_and_its_poses_start_the_episodes(falisse_mat: Path,
+                                                                                    tmp_path: Path) -> None:
+    from synergait.env.imitation import reference_poses
+    from synergait.model.pose import save_pose_library
+
+    poses = reference_poses("falisse2019", falisse_mat.parent)
+    reference = GaitReference.from_poses(Musculoskeleton(), poses, "falisse2019")
+    assert 0.95 < reference.stride_s < 1.15 and 1.2 < reference.speed_m_s < 1.45  # 1.37 m strides
+    knee = np.degrees(reference.at(15.0)["angles"][reference.joints.index("knee_angle_r")])
+    assert 15 < knee < 35  # loading response: the stance knee flexed, not locked
+    swing = np.degrees(reference.at(73.0)["angles"][reference.joints.index("knee_angle_r")])
+    assert 50 < swing < 75
+    left = reference.joints.index("knee_angle_l")
+    np.testing.assert_allclose(reference.at(65.0)["angles"][left], reference.at(15.0)["angles"][
+        reference.joints.index("knee_angle_r")], atol=0.02)  # the left leg half a cycle behind
+    library = tmp_path / "falisse.json"
+    save_pose_library(poses, library)
+    env = make_walk_env("independent", config=imitation_config(reference=str(library)), mirroring=False)
+    env.reset(seed=0)
+    assert env.unwrapped.pose_library[0].provenance["source"].startswith("ExperimentalData.mat")
+    assert env.get_wrapper_attr("stride_s") == pytest.approx(reference.stride_s)

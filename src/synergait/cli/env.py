@@ -81,3 +81,22 @@ def env_make_pose(source: FromOption = None,
 
     emit(make_pose_assets(RajagopalTrial.fetch(source), out), as_json,
          "initial pose")
+
+
+@env_app.command("make-reference")
+def env_make_reference(
+        out: Annotated[Path, typer.Option(help="Pose library JSON to write (for env.imitation.reference).")],
+        dataset: Annotated[str, typer.Option(help="rajagopal2016 (the shipped stride) or falisse2019 (the "
+                                                  "subject's mean stride).")] = "falisse2019",
+        source: FromOption = None, as_json: JsonFlag = False) -> None:
+    """A human stride as gait-cycle poses: an imitation reference and its reset states (set
+    env.imitation.reference to the file written)."""
+    from synergait.env.imitation import GaitReference, reference_poses
+    from synergait.model.body import Musculoskeleton
+    from synergait.model.pose import save_pose_library
+
+    poses = reference_poses(dataset, source)
+    reference = GaitReference.from_poses(Musculoskeleton(), poses, dataset)
+    save_pose_library(poses, out)
+    emit({"out": str(out), "dataset": dataset, "poses": len(poses), "stride_s": round(reference.stride_s, 3),
+          "speed_m_s": round(reference.speed_m_s, 3)}, as_json, "imitation reference")

@@ -30,6 +30,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ import pandas as pd
 from synergait.data.cycles import PERCENT, GaitCycles, cut_cycles
 from synergait.data.events import detect_gait_events, vertical_force_columns_from_loads
 from synergait.data.io import read_storage
+from synergait.data.trial import Trial
 from synergait.data.units import STANDARD_GRAVITY
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path
@@ -338,14 +340,12 @@ def load_falisse2019(mat_file: str | Path, *, subject: str = "subject1") -> Refe
     from % BW to BW. The 100 samples per cycle are taken to span 0-100 % inclusive. Walking speed is not stored
     in the file, so the condition's speed is unknown (NaN). EMG cycles that are NaN are dropped.
     """
-    import scipy.io
-
     path = Path(mat_file)
+    data = _falisse_data(path, subject)
     try:
-        data = scipy.io.loadmat(path, squeeze_me=True, struct_as_record=False)["ExperimentalData"]
         q, torques = data.Q.__dict__[subject].Qs, data.Torques.__dict__[subject]
         grfs, emg = data.GRFs.__dict__[subject], data.EMG.__dict__[subject]
-    except (OSError, ValueError, KeyError, AttributeError, NotImplementedError) as exc:
+    except (KeyError, AttributeError) as exc:
         raise InputFileError(path, f"not a Falisse 2019 ExperimentalData.mat with '{subject}' ({exc!r})") from None
     condition = Condition(float("nan"), 0.0)
     pct = np.linspace(0.0, 100.0, 100)
@@ -375,3 +375,71 @@ def load_falisse2019(mat_file: str | Path, *, subject: str = "subject1") -> Refe
     return ReferenceSet.from_table(pd.concat(frames, ignore_index=True), name="falisse2019", notes=notes,
                                    source=str(path))
 
+
+
+def _falisse_data(path: Path, subject: str) -> Any:
+    import scipy.io
+
+    try:
+        data = scipy.io.loadmat(path, squeeze_me=True, struct_as_record=False)["ExperimentalData"]
+        data.Q.__dict__[subject]  # fails early when the subject is missing
+    except (OSError, ValueError, KeyError, AttributeError, NotImplementedError) as exc:
+        raise InputFileError(path, f"not a Falisse 2019 ExperimentalData.mat with '{subject}' ({exc!r})") from None
+    return data
+
+
+#: gait2392 coordinates whose sign differs from the Rajagopal 2016 / MuJoCo convention (knee flexion positive).
+_FALISSE_NEGATED = ("knee_angle",)
+
+
+def falisse2019_coordinates(mat_file: str | Path, *, subject: str = "subject1",
+                            cycles: int = 3) -> tuple[Trial, list[float], list[float]]:
+    """The subject's mean stride as an OpenSim coordinates trial of ``cycles`` repeated strides, with both legs'
+    heel strikes: what :func:`~synergait.model.pose.pose_library` turns into gait-cycle poses (e.g. a second
+    imitation reference).
+
+    The file holds the right leg's cycle (100 samples, 0-100 %) with the pelvis and lumbar joints; the left leg is
+    the right half a cycle later (a symmetric gait). The stride's duration is the mean stride length over the
+    mean forward pelvis speed (neither time nor speed is stored). Angles in rad, the knee negated to flexion
+    positive; the pelvis advances one stride length per cycle.
+
+    Returns:
+        the trial (time in s), right and left heel-strike times (s).
+    """
+    path = Path(mat_file)
+    data = _falisse_data(path, subject)
+    q, qdot = data.Q.__dict__[subject].Qs, data.Q.__dict__[subject].Qdots
+    names = list(q.colheaders)
+    mean = np.asarray(q.mean, dtype=float)  # (100, n): degrees, pelvis translations in m
+    stride_m = float(np.mean(data.StrideLength.__dict__[subject].mean))
+    speed = float(np.mean(np.asarray(qdot.mean, dtype=float)[:, names.index("pelvis_tx")]))
+    if not (0.2 < speed < 3.0 and 0.3 < stride_m < 3.0):
+        raise InputFileError(path, f"implausible mean speed {speed:.2f} m/s or stride {stride_m:.2f} m")
+    stride_s = stride_m / speed
+    samples = mean.shape[0]
+    step = stride_s / (samples - 1)  # samples span 0-100 % inclusive
+    per_cycle = samples - 1  # the 100 % sample is the next cycle's 0 %
+    time = np.arange(cycles * per_cycle + 1) * step
+    phase = np.arange(time.size) % per_cycle
+    columns: dict[str, np.ndarray] = {}
+    for index, name in enumerate(names):
+        values = mean[:-1, index]
+        if name in ("pelvis_tx", "pelvis_ty", "pelvis_tz"):
+            series = values[phase].copy()
+            if name == "pelvis_tx":  # advance one stride per cycle
+                series = series - values[0] + (np.arange(time.size) // per_cycle) * stride_m
+            columns[name] = series
+            continue
+        radians = np.radians(values) * (-1.0 if name in _FALISSE_NEGATED else 1.0)
+        if name.startswith(("pelvis_", "lumbar_")):
+            columns[name] = radians[phase]
+        elif name in ("hip_flexion", "hip_adduction", "hip_rotation", "knee_angle", "ankle_angle",
+                      "subtalar_angle"):
+            columns[f"{name}_r"] = radians[phase]
+            columns[f"{name}_l"] = radians[(phase + per_cycle // 2) % per_cycle]
+    units = tuple("m" if n in ("pelvis_tx", "pelvis_ty", "pelvis_tz") else "rad" for n in columns)
+    trial = Trial(time, np.column_stack(list(columns.values())), tuple(columns), units,
+                  source=f"{path.name} ({subject} mean stride x {cycles})")
+    right = [k * stride_s for k in range(cycles + 1)]
+    left = [k * stride_s + stride_s / 2 for k in range(cycles)]
+    return trial, right, left

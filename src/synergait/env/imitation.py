@@ -20,16 +20,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
+from synergait.data.fetch import fetch
+from synergait.data.io import read_storage
+from synergait.data.rajagopal import RajagopalTrial
+from synergait.data.reference import falisse2019_coordinates
 from synergait.env.config import ImitationConfig
 from synergait.env.walk import WalkEnv
+from synergait.errors import ParameterError
 from synergait.model.body import Musculoskeleton
 from synergait.model.catalog import FORWARD, RIGHT
-from synergait.model.pose import GaitPose, load_pose_library
+from synergait.model.pose import GaitPose, load_pose_library, pose_library
 from synergait.synergy.pattern import PERCENT, interpolate_cycle
 
 #: Joints tracked (MuJoCo names): both legs' hip (3 DOF), knee and ankle, and the lumbar joint where present.
@@ -104,6 +110,25 @@ class GaitReference:
                 "velocities": interpolate_cycle(self.velocities, percent),
                 "pelvis_height_m": interpolate_cycle(self.pelvis_height_m[:, None], percent)[0],
                 "pelvis_quat": quat / np.linalg.norm(quat), "feet_m": interpolate_cycle(self.feet_m, percent)}
+
+
+#: Human data sets a reference stride can be built from (:func:`reference_poses`).
+REFERENCE_DATASETS = ("rajagopal2016", "falisse2019")
+
+
+def reference_poses(dataset: str, source: str | Path | None = None) -> list[GaitPose]:
+    """Gait-cycle poses (every 20 ms, tagged with both legs' cycle percent) of a human data set's walking, for
+    ``ImitationConfig.reference`` and the reset states: the Rajagopal 2016 trial (the shipped library) or the
+    Falisse 2019 subject's mean stride (left leg half a cycle after the right;
+    :func:`~synergait.data.reference.falisse2019_coordinates`). ``source``: a local copy of the data set."""
+    if dataset == "rajagopal2016":
+        trial = RajagopalTrial.fetch(source)
+        events = trial.events()
+        return pose_library(read_storage(trial.coordinates), events.right.heel_strikes, events.left.heel_strikes)
+    if dataset == "falisse2019":
+        coordinates, right, left = falisse2019_coordinates(fetch(dataset, source=source) / "ExperimentalData.mat")
+        return pose_library(coordinates, right, left)
+    raise ParameterError("dataset", f"unknown '{dataset}' (known: {', '.join(REFERENCE_DATASETS)})")
 
 
 def _periodic(percent: np.ndarray, values: np.ndarray) -> np.ndarray:

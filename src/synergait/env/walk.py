@@ -55,7 +55,10 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         for joint in self.body.info.lumbar_joints:
             self.body.model.jnt_stiffness[self.body.model.joint(joint).id] = self.config.lumbar_stiffness_nm_per_rad
         self.pose = pose or GaitPose.load()
-        self.pose_library = load_pose_library() if self.config.init_pose == "gait_cycle" else [self.pose]
+        # Reset states across the gait cycle come from the imitated stride when there is one (reference-state
+        # initialisation), else from the shipped Rajagopal library.
+        imitated = self.config.imitation.reference if self.config.imitation is not None else None
+        self.pose_library = load_pose_library(imitated) if self.config.init_pose == "gait_cycle" else [self.pose]
         self.substeps = self.config.substeps
         self.control_period_s = self.substeps * self.config.timestep_s
         self.muscle_names = self.body.muscle_names

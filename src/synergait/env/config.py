@@ -118,7 +118,8 @@ class ImitationConfig(BaseModel):
     tracking errors e_i (squared, summed over components) of the joint angles (pose, rad), joint velocities
     (rad/s), pelvis height (m) and orientation (rad), feet relative to the pelvis (m) and centre-of-mass velocity
     against the target speed (m/s). Term weights and scales follow DeepMimic (Peng et al. 2018). While f > 0 the
-    episode ends when the walker leaves the reference by more than the ``max_*`` bounds. The fade f is 1, or with
+    episode ends when the walker leaves the reference by more than the ``max_*`` bounds, which the task term
+    counts as a fall (``task_weight * reward.w_fall``). The fade f is 1, or with
     ``fade_steps`` falls linearly from 1 at a run's first step to 0 (the task alone) after ``fade_steps``.
     """
 

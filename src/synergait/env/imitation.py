@@ -230,6 +230,9 @@ class ImitationReward(gym.Wrapper):
         if leaving and not terminated and self.imitation_fraction > 0:
             terminated, truncated = True, False
             info["termination"] = f"left the reference: {leaving}"
+            # Leaving counts as the task's fall, so that ending an episode early never pays where the task's
+            # per-step reward is negative (e.g. the paper's effort term while a walker still co-contracts).
+            reward += config.task_weight * self.walk.config.reward.w_fall
         return observation, reward, terminated, truncated, info
 
     def tracking(self, phase_percent: float) -> tuple[dict[str, float], str | None]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from synergait.cli.common import BasisOption, JsonFlag, PolicyArgument, app, command_group, emit
+
+if TYPE_CHECKING:
+    from synergait.train.config import TrainConfig
 
 walker_app = command_group("walker", "Walkers: a policy with the environment it acts in.")
 
@@ -40,21 +43,26 @@ def train_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Train a walker (SB3 SAC or PPO); checkpoints atomically and resumes after a kill with --resume."""
-    from synergait.train.config import TrainConfig
     from synergait.train.trainer import train
 
     overrides = {"controller": controller, "basis": str(basis) if basis else None, "algo": algo, "seed": seed,
                  "total_steps": steps, "init_policy": init_policy, "n_envs": envs, "device": device,
                  "eval_every_steps": eval_every, "checkpoint_every_steps": checkpoint_every}
-    if config:
-        raw = TrainConfig.from_yaml(config).model_dump()
-        raw.update({k: v for k, v in overrides.items() if v is not None})
-        train_config = TrainConfig.model_validate(raw)
-    else:
-        train_config = TrainConfig.preset(preset, **overrides)
+    train_config = _train_config(config, preset, overrides)
     result = train(train_config, out, resume=resume, progress=not as_json,
                    time_limit_s=minutes * 60 if minutes else None, total_steps=steps if resume else None)
     emit(result.as_dict(), as_json, "training")
+
+
+def _train_config(config: Path | None, preset: str, overrides: dict[str, Any]) -> TrainConfig:
+    """The configuration file (else the preset) with the command line's settings (those given) applied."""
+    from synergait.train.config import TrainConfig
+
+    if config is None:
+        return TrainConfig.preset(preset, **overrides)
+    raw = TrainConfig.from_yaml(config).model_dump()
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    return TrainConfig.model_validate(raw)
 
 
 @walker_app.command("export")
@@ -103,18 +111,24 @@ def sweep_command(
     out: Annotated[Path, typer.Option(help="Sweep directory: one run directory per controller and seed.")],
     seeds: Annotated[int, typer.Option(help="Seeds 0..N-1 (the paper: 5).")] = 5,
     controllers: Annotated[str, typer.Option(help="Comma-separated: synergy,independent.")] = "synergy,independent",
-    preset: Annotated[str, typer.Option(help="paper or cpu.")] = "cpu",
+    preset: Annotated[str, typer.Option(help="A training preset (see `train --preset`).")] = "cpu",
+    config: Annotated[Path | None, typer.Option("--config", help="A TrainConfig YAML (instead of a preset): e.g. "
+                                                                 "one ablation of it.")] = None,
+    init_policy: Annotated[str | None, typer.Option(help="Start every run from this walker (fine-tuning).")] = None,
     steps: Annotated[int | None, typer.Option(help="Environment steps per run.")] = None,
+    minutes: Annotated[float | None, typer.Option(min=0, help="Stop each run after this many wall-clock minutes "
+                                                              "(with a checkpoint; the same command resumes).")
+                       ] = None,
     address: Annotated[str | None, typer.Option(help="Ray cluster address (default: local Ray).")] = None,
     cpus_per_run: Annotated[float, typer.Option(help="CPUs Ray reserves per run.")] = 1.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Train every controller x seed as Ray tasks and draw the paper's Figure 1 (learning curves)."""
-    from synergait.train.config import TrainConfig
     from synergait.train.sweep import run_sweep
 
-    base = TrainConfig.preset(preset, total_steps=steps)
+    overrides = {"total_steps": steps, "init_policy": init_policy}
+    base = _train_config(config, preset, overrides)
     result = run_sweep(base, out, seeds=list(range(seeds)), controllers=controllers.split(","), address=address,
-                       cpus_per_run=cpus_per_run)
+                       cpus_per_run=cpus_per_run, time_limit_s=minutes * 60 if minutes else None)
     emit(result, as_json, "sweep", rows=lambda r: {
         "runs": {k: v.get("status") for k, v in r["runs"].items()}, "failed": r["failed"], "figure": r["figure"]})

@@ -81,3 +81,17 @@ def test_the_imitation_fades_out_over_its_steps() -> None:
     model.learn(512, callback=ImitationFade(imitation))
     assert envs.env_method("get_wrapper_attr", "imitation_fraction") == [0.5]  # set before the second rollout
     envs.close()
+
+
+@pytest.mark.parametrize(("target_kl", "factor"), [(1e-9, 1 / 1.5), (1e9, 1.5)])
+def test_the_adaptive_learning_rate_follows_the_updates_kl(target_kl: float, factor: float) -> None:
+    from synergait.train.callbacks import AdaptiveLearningRate
+
+    config = TrainConfig.preset("cpu", controller="independent", n_envs=1, n_steps=256, batch_size=64,
+                                net_arch=[32, 32], learning_rate=1e-4, adaptive_kl=target_kl)
+    envs = make_vec_env(config)
+    model = make_algorithm(config, envs)
+    model.learn(1024, callback=AdaptiveLearningRate(config.learning_rate, target_kl))  # four updates
+    assert model.lr_schedule(1.0) == pytest.approx(1e-4 * factor**3)  # adapted before updates 2, 3 and 4
+    assert model.policy.optimizer.param_groups[0]["lr"] == pytest.approx(1e-4 * factor**3)
+    envs.close()

@@ -1,6 +1,7 @@
 """Training-schedule callbacks (Stable-Baselines3 ``BaseCallback``), one concern each, composed by the trainer.
 
-Both read the run's step count only, so a resumed run continues their schedules where the checkpoint left them.
+The fade and the warm-up read the run's step count only, so a resumed run continues them where its checkpoint
+left them; the adaptive learning rate starts again from the configured rate and re-adapts within a few updates.
 """
 
 from __future__ import annotations
@@ -67,6 +68,48 @@ class CriticWarmup(BaseCallback):
 
     def _on_rollout_end(self) -> None:  # before the update that follows the rollout
         self._freeze()
+
+    def _on_step(self) -> bool:
+        return True
+
+
+class AdaptiveRate:
+    """A learning-rate schedule whose value a callback sets (picklable, so that SB3 can save it with the model)."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def __call__(self, progress_remaining: float) -> float:
+        return self.value
+
+
+class AdaptiveLearningRate(BaseCallback):
+    """Keeps PPO's updates near a target size: after an update whose approximate KL divergence (SB3's
+    ``train/approx_kl``) exceeded twice ``target_kl`` the learning rate is divided by 1.5, after one below half of
+    it multiplied by 1.5, within [``rate`` / 1000, ``rate`` * 10] (the adaptive step size of Rudin et al. 2022,
+    after Schulman et al. 2017's adaptive KL penalty).
+
+    With many action dimensions and a shrinking policy noise a fixed rate lets each update's KL grow by orders of
+    magnitude over a run (docs/walking-recipe.md, section 3).
+    """
+
+    def __init__(self, rate: float, target_kl: float) -> None:
+        super().__init__()
+        self.rate, self.target_kl = rate, target_kl
+        self.schedule = AdaptiveRate(rate)
+
+    def _on_training_start(self) -> None:
+        self.model.lr_schedule = self.schedule
+
+    def _on_rollout_start(self) -> None:  # after the previous update, whose KL the logger still holds
+        kl = self.model.logger.name_to_value.get("train/approx_kl")
+        if kl is None:
+            return
+        if kl > 2.0 * self.target_kl:
+            self.schedule.value = max(self.schedule.value / 1.5, self.rate / 1000.0)
+        elif kl < 0.5 * self.target_kl:
+            self.schedule.value = min(self.schedule.value * 1.5, self.rate * 10.0)
+        self.logger.record("train/adapted_learning_rate", self.schedule.value)
 
     def _on_step(self) -> bool:
         return True

@@ -40,6 +40,9 @@ class PPOConfig(_AlgorithmConfig):
     ent_coef: float = 0.0
     #: Initial log standard deviation of the Gaussian policy (SB3's default 0: std 1 over a [-1, 1] action).
     log_std_init: float = 0.0
+    #: Adapt the learning rate after every update to keep its approximate KL divergence near this (None: the
+    #: configured schedule; see :class:`synergait.train.callbacks.AdaptiveLearningRate`).
+    adaptive_kl: float | None = Field(None, gt=0)
 
 
 class SACConfig(_AlgorithmConfig):

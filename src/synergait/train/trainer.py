@@ -28,8 +28,8 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path, atomic_write_text
-from synergait.train.callbacks import CriticWarmup, ImitationFade
-from synergait.train.config import SACConfig, TrainConfig
+from synergait.train.callbacks import AdaptiveLearningRate, CriticWarmup, ImitationFade
+from synergait.train.config import PPOConfig, SACConfig, TrainConfig
 from synergait.train.run import (
     BEST_MODEL_FILE,
     BEST_NORMALISER_FILE,
@@ -334,6 +334,8 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
         schedules.append(ImitationFade(config.env.imitation))
     if config.critic_warmup_steps:
         schedules.append(CriticWarmup(config.critic_warmup_steps))
+    if isinstance(config.algorithm, PPOConfig) and config.algorithm.adaptive_kl is not None:
+        schedules.append(AdaptiveLearningRate(config.learning_rate, config.algorithm.adaptive_kl))
     if remaining > 0:
         model.learn(total_timesteps=remaining, reset_num_timesteps=latest is None,
                     callback=CallbackList([*schedules, callback]), progress_bar=progress, tb_log_name="sb3")

@@ -10,6 +10,11 @@ carries says how much of the body weight the muscles do not.
 
     python experiments/muscle_tracking.py --hold 1.0 --seconds 3      # pelvis held: can the legs carry the body?
     python experiments/muscle_tracking.py --hold 0 --seconds 3        # free: how long does it stay up?
+    python experiments/muscle_tracking.py --synergy 1.0               # excitations from the synergy space only
+
+With ``--synergy CEILING`` the unknowns are the legs' synergy activations in [0, CEILING] (the shipped basis,
+left leg mirrored; excitations ``clip(c H, 0, 1)``) and the trunk excitations, regularised towards the human
+pattern's synergy activations: can the synergy controller's action space produce the joint torques at all?
 
 Prints, per run, the time walked, the share of body weight the hold carried, the stance knee flexion under load
 (human stance 3-29 deg), the RMS tracking error per joint group and the share of saturated excitations.
@@ -27,7 +32,9 @@ from scipy.optimize import lsq_linear
 
 from synergait.env import WalkConfig, WalkEnv
 from synergait.env.imitation import GaitReference
+from synergait.env.wrappers import SynergyAction
 from synergait.model.catalog import FORWARD, mirror_name
+from synergait.synergy.basis import default_basis
 from synergait.synergy.pattern import GaitPattern, interpolate_cycle
 
 
@@ -35,7 +42,7 @@ class MuscleTracker:
     """Joint PD through muscles (one bounded least-squares problem per call)."""
 
     def __init__(self, walk: WalkEnv, reference: GaitReference, *, kp: float, kd: float, lam: float,
-                 lead_s: float) -> None:
+                 lead_s: float, synergy_ceiling: float | None = None) -> None:
         self.walk, self.reference = walk, reference
         self.kp, self.kd, self.lam, self.lead_s = kp, kd, lam, lead_s
         model, body = walk.body.model, walk.body
@@ -46,6 +53,15 @@ class MuscleTracker:
         self.pattern = pattern.activations
         self.right = body.muscle_indices(list(pattern.muscles))
         self.left = body.muscle_indices([mirror_name(m) for m in pattern.muscles])
+        # Unknowns -> excitations: the identity, or the synergy controller's map (synergies per leg, then trunk).
+        self.to_muscles, self.upper = np.eye(model.nu), np.ones(model.nu)
+        self.synergy_pattern = None
+        if synergy_ceiling is not None:
+            synergy = SynergyAction(walk, default_basis(), ceiling=synergy_ceiling)
+            self.to_muscles = synergy._to_muscles
+            self.upper = synergy.action_space.high.astype(float)
+            self.synergy_pattern = pattern.synergy_activations(synergy.right_basis)
+            self.k = synergy.k_right
 
     def excitations(self, phase_percent: float) -> tuple[np.ndarray, float]:
         body = self.walk.body
@@ -57,23 +73,31 @@ class MuscleTracker:
         mujoco.mj_forward(model, data)
         passive, gain = body.force_per_activation()
         arms = body.coupling_jacobian(self.dofs).T @ body.moment_arms(self.moment).T  # (n_dofs, nu)
-        prior = np.full(model.nu, 0.05)
-        prior[self.right] = interpolate_cycle(self.pattern, phase_percent)
-        prior[self.left] = interpolate_cycle(self.pattern, phase_percent + 50.0)
+        if self.synergy_pattern is None:
+            prior = np.full(model.nu, 0.05)
+            prior[self.right] = interpolate_cycle(self.pattern, phase_percent)
+            prior[self.left] = interpolate_cycle(self.pattern, phase_percent + 50.0)
+        else:
+            prior = np.full(self.to_muscles.shape[0], 0.05)
+            prior[:self.k] = interpolate_cycle(self.synergy_pattern, phase_percent)
+            prior[self.k:2 * self.k] = interpolate_cycle(self.synergy_pattern, phase_percent + 50.0)
         weight = np.sqrt(self.lam)
-        system = np.vstack([arms * gain, weight * np.eye(model.nu)])
+        effect = (arms * gain) @ self.to_muscles.T
+        system = np.vstack([effect, weight * np.eye(len(prior))])
         rhs = np.concatenate([tau - arms @ passive, weight * prior])
-        solution = lsq_linear(system, rhs, bounds=(0.0, 1.0), method="bvls")
+        solution = lsq_linear(system, rhs, bounds=(0.0, self.upper), method="bvls")
+        excitation = np.clip(solution.x @ self.to_muscles, 0.0, 1.0)
         asked = tau - arms @ passive
-        missed = float(np.linalg.norm((arms * gain) @ solution.x - asked) / max(np.linalg.norm(tau), 1.0))
-        return solution.x, missed
+        missed = float(np.linalg.norm((arms * gain) @ excitation - asked) / max(np.linalg.norm(tau), 1.0))
+        return excitation, missed
 
 
-def run(seed: int, *, seconds: float, hold: float, kp: float, kd: float, lam: float, lead_s: float) -> dict:
+def run(seed: int, *, seconds: float, hold: float, kp: float, kd: float, lam: float, lead_s: float,
+        synergy_ceiling: float | None = None) -> dict:
     walk = WalkEnv(WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=0.0, init_pose="gait_cycle",
                               episode_steps=int(seconds * 40)))
     reference = GaitReference.default(walk.body)
-    tracker = MuscleTracker(walk, reference, kp=kp, kd=kd, lam=lam, lead_s=lead_s)
+    tracker = MuscleTracker(walk, reference, kp=kp, kd=kd, lam=lam, lead_s=lead_s, synergy_ceiling=synergy_ceiling)
     _, info = walk.reset(seed=seed)
     body = walk.body
     model, data = body.model, body.data
@@ -131,7 +155,8 @@ def run(seed: int, *, seconds: float, hold: float, kp: float, kd: float, lam: fl
               "ankle": [i for i, j in enumerate(joints) if j.startswith("ankle")],
               "lumbar": [i for i, j in enumerate(joints) if j == "flex_extension"]}
     knee = np.array(knee_loaded) if knee_loaded else np.array([np.nan])
-    return {"seed": seed, "hold": hold, "seconds_walked": steps * walk.control_period_s, "end": reason,
+    return {"seed": seed, "hold": hold, "synergy_ceiling": synergy_ceiling,
+            "seconds_walked": steps * walk.control_period_s, "end": reason,
             "distance_m": float(body.pelvis_position() @ FORWARD) - start_forward,
             "hold_carries_bw": float(np.mean(held)),
             "stance_knee_deg_mean": float(np.nanmean(knee)), "stance_knee_deg_p10_p90": np.nanpercentile(
@@ -151,10 +176,12 @@ def main() -> None:
     parser.add_argument("--lam", type=float, default=1.0, help="weight of the human pattern prior")
     parser.add_argument("--lead", type=float, default=0.03, help="s of reference lead (activation lag)")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--synergy", type=float, default=None, metavar="CEILING",
+                        help="act through the synergy space with activations in [0, CEILING]")
     args = parser.parse_args()
     for seed in range(args.seeds):
         print(json.dumps(run(seed, seconds=args.seconds, hold=args.hold, kp=args.kp, kd=args.kd, lam=args.lam,
-                             lead_s=args.lead)), flush=True)
+                             lead_s=args.lead, synergy_ceiling=args.synergy)), flush=True)
 
 
 if __name__ == "__main__":

@@ -142,3 +142,14 @@ def test_leaving_the_reference_costs_the_tasks_fall() -> None:
     _, reward, terminated, _, info = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
     assert terminated and info["termination"].startswith("left the reference")
     assert reward == pytest.approx(info["task_reward"] + info["imitation"] - 0.3 * info["knee_lock"] - 10.0)
+
+
+def test_the_lateral_term_pays_less_off_the_start_line() -> None:
+    roots = []
+    for k_lateral in (0.0, 10.0):
+        env = make_walk_env("independent", config=imitation_config(k_lateral=k_lateral), mirroring=False)
+        env.reset(seed=4)
+        env.unwrapped.body.data.qpos[0] += 0.3  # 30 cm sideways (the model's x is lateral)
+        _, _, _, _, info = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+        roots.append(info["imitate_root"])
+    assert roots[1] < 0.6 * roots[0]  # exp(-10 * 0.3^2) = 0.41

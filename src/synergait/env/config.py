@@ -116,11 +116,12 @@ class ImitationConfig(BaseModel):
 
     Per step: ``task_weight * task + f (weight * sum_i w_i exp(-k_i e_i) + w_knee_lock * n_locked)``, with the
     tracking errors e_i (squared, summed over components) of the joint angles (pose, rad), joint velocities
-    (rad/s), pelvis height (m) and orientation (rad), feet relative to the pelvis (m) and centre-of-mass velocity
-    against the target speed (m/s). Term weights and scales follow DeepMimic (Peng et al. 2018). While f > 0 the
-    episode ends when the walker leaves the reference by more than the ``max_*`` bounds, which the task term
-    counts as a fall (``task_weight * reward.w_fall``). The fade f is 1, or with
-    ``fade_steps`` falls linearly from 1 at a run's first step to 0 (the task alone) after ``fade_steps``.
+    (rad/s), pelvis height (m), orientation (rad) and, with ``k_lateral``, sideways distance from the start line
+    (m), feet relative to the pelvis (m) and centre-of-mass velocity against the target speed (m/s). Term weights
+    and scales follow DeepMimic (Peng et al. 2018). While f > 0 the episode ends when the walker leaves the
+    reference by more than the ``max_*`` bounds, which the task term counts as a fall (``task_weight *
+    reward.w_fall``). The fade f is 1, or with ``fade_steps`` falls linearly from 1 at a run's first step to 0 (the
+    task alone) after ``fade_steps``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -138,6 +139,8 @@ class ImitationConfig(BaseModel):
     k_velocity: float = Field(0.02, ge=0)
     k_height: float = Field(100.0, ge=0)
     k_orientation: float = Field(10.0, ge=0)
+    #: Root term's weight on the pelvis's sideways distance from the line it started on (m); 0: not tracked.
+    k_lateral: float = Field(0.0, ge=0)
     k_feet: float = Field(40.0, ge=0)
     k_com: float = Field(10.0, ge=0)
     #: A loaded knee flexed less than this (rad; human stance 0.05-0.5) is "locked" on its extension limit.

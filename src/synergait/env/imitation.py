@@ -202,12 +202,13 @@ class ImitationReward(gym.Wrapper):
         model = walk.body.model
         self._qpos = np.array([model.jnt_qposadr[model.joint(j).id] for j in reference.joints])
         self._qvel = np.array([model.jnt_dofadr[model.joint(j).id] for j in reference.joints])
-        self._start_forward_m = 0.0
+        self._start_forward_m = self._start_lateral_m = 0.0
         self._start_time_s = 0.0
 
     def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
         observation, info = self.env.reset(**kwargs)
         self._start_forward_m = float(self.walk.body.pelvis_position() @ FORWARD)
+        self._start_lateral_m = float(self.walk.body.pelvis_position() @ RIGHT)
         self._start_time_s = self.walk.body.time_s
         return observation, info
 
@@ -247,13 +248,15 @@ class ImitationReward(gym.Wrapper):
         height_error = float(pelvis[2] - body.terrain.height_at(pelvis @ FORWARD) - reference["pelvis_height_m"])
         dot = abs(float(np.dot(body.root_quat(), reference["pelvis_quat"])))
         orientation_error = 2.0 * math.acos(min(1.0, dot))
+        lateral_error = float(pelvis @ RIGHT) - self._start_lateral_m  # the reference walks a straight line
         feet_error = float(np.sum((body.feet_relative_to_pelvis().ravel() - reference["feet_m"]) ** 2))
         com_velocity = body.com_velocity()
         target = self.walk.target_speed
         com_error = (float(com_velocity @ FORWARD) - target) ** 2 + float(com_velocity @ RIGHT) ** 2
         terms = {"pose": math.exp(-config.k_pose * pose_error),
                  "velocity": math.exp(-config.k_velocity * velocity_error),
-                 "root": math.exp(-config.k_height * height_error**2 - config.k_orientation * orientation_error**2),
+                 "root": math.exp(-config.k_height * height_error**2 - config.k_orientation * orientation_error**2
+                                  - config.k_lateral * lateral_error**2),
                  "feet": math.exp(-config.k_feet * feet_error),
                  "com": math.exp(-config.k_com * com_error)}
         elapsed = body.time_s - self._start_time_s

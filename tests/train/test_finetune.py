@@ -73,6 +73,8 @@ def test_the_imitation_fades_out_over_its_steps() -> None:
     imitation = ImitationConfig(fade_steps=512)
     assert [imitation.fraction(s) for s in (0, 256, 512, 2000)] == [1.0, 0.5, 0.0, 0.0]
     assert ImitationConfig().fraction(10**9) == 1.0
+    delayed = ImitationConfig(fade_steps=100, fade_after_steps=50)
+    assert [delayed.fraction(s) for s in (0, 50, 100, 150, 500)] == [1.0, 1.0, 0.5, 0.0, 0.0]
     config = TrainConfig.preset("imitation", controller="independent", total_steps=512, n_envs=1, n_steps=256,
                                 batch_size=64, net_arch=[32, 32])
     config = config.model_copy(update={"env": config.env.model_copy(update={"imitation": imitation})})

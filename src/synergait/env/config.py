@@ -120,8 +120,8 @@ class ImitationConfig(BaseModel):
     (m), feet relative to the pelvis (m) and centre-of-mass velocity against the target speed (m/s). Term weights
     and scales follow DeepMimic (Peng et al. 2018). While f > 0 the episode ends when the walker leaves the
     reference by more than the ``max_*`` bounds, which the task term counts as a fall (``task_weight *
-    reward.w_fall``). The fade f is 1, or with ``fade_steps`` falls linearly from 1 at a run's first step to 0 (the
-    task alone) after ``fade_steps``.
+    reward.w_fall``). The fade f is 1, or with ``fade_steps`` falls linearly from 1 at step ``fade_after_steps`` of a
+    run to 0 (the task alone) ``fade_steps`` later.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -150,12 +150,16 @@ class ImitationConfig(BaseModel):
     max_orientation_error_rad: float = Field(0.6, gt=0)
     #: Distance (m) of the pelvis from where the reference would be, moving at the target speed since reset.
     max_path_error_m: float = Field(1.0, gt=0)
-    #: Training steps over which a fine-tuning run fades the imitation out (None: no fade).
+    #: Training steps over which a fine-tuning run fades the imitation out (None: no fade) ...
     fade_steps: int | None = Field(None, gt=0)
+    #: ... starting after this many steps of the run (imitation and task together until then).
+    fade_after_steps: int = Field(0, ge=0)
 
     def fraction(self, step: int) -> float:
         """The fade f in [0, 1] at training step ``step`` of a run."""
-        return 1.0 if self.fade_steps is None else max(0.0, 1.0 - step / self.fade_steps)
+        if self.fade_steps is None:
+            return 1.0
+        return min(1.0, max(0.0, 1.0 - (step - self.fade_after_steps) / self.fade_steps))
 
 
 class WalkConfig(BaseModel):

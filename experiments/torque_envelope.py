@@ -7,7 +7,7 @@ correction, not a co-torque): with each muscle's excitation in [0, 1] (the indep
 the synergy space (excitations ``c H`` with synergy activations in [0, CEILING]; the shipped basis). Passive
 forces are left out. Prints the smallest value over the poses, N m.
 
-    python experiments/torque_envelope.py [--ceiling 1.0]
+    python experiments/torque_envelope.py [--ceiling 1.0] [--basis BASIS.npz]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from scipy.optimize import linprog
 
 from synergait.env import WalkConfig, WalkEnv
 from synergait.model.pose import load_pose_library
-from synergait.synergy.basis import default_basis
+from synergait.synergy.basis import SynergyBasis, default_basis
 
 JOINTS = ("hip_flexion_r", "hip_adduction_r", "hip_rotation_r", "knee_angle_r", "ankle_angle_r")
 OFF_AXIS_N_M = 20.0
@@ -39,12 +39,13 @@ def isolated_maximum(effect: np.ndarray, upper: np.ndarray, dof: int, sign: floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ceiling", type=float, default=1.0, help="upper bound of a synergy activation")
+    parser.add_argument("--basis", default=None, help="a SynergyBasis .npz (default: the shipped one)")
     args = parser.parse_args()
     walk = WalkEnv(WalkConfig())
     body = walk.body
     model, data = body.model, body.data
     dofs = np.array([model.jnt_dofadr[model.joint(j).id] for j in JOINTS])
-    basis = default_basis()
+    basis = SynergyBasis.load(args.basis) if args.basis else default_basis()
     right = body.muscle_indices(basis.muscles)
     moment = np.zeros((model.nu, model.nv))
     envelopes: dict[str, list[list[float]]] = {"independent": [], "synergy": []}
@@ -60,7 +61,8 @@ def main() -> None:
             envelopes[name].append([isolated_maximum(effect, upper, d, s) for d in range(len(JOINTS))
                                     for s in (1.0, -1.0)])
     labels = [f"{j.removesuffix('_r')}{'+' if s > 0 else '-'}" for j in JOINTS for s in (1, -1)]
-    print(json.dumps({"ceiling": args.ceiling, "off_axis_n_m": OFF_AXIS_N_M, "poses": len(envelopes["synergy"]),
+    print(json.dumps({"basis": args.basis or "shipped", "k": basis.n_synergies, "ceiling": args.ceiling,
+                      "off_axis_n_m": OFF_AXIS_N_M, "poses": len(envelopes["synergy"]),
                       **{name: {label: round(float(v)) for label, v in zip(labels, np.nanmin(np.abs(rows), axis=0),
                                                                           strict=True)}
                          for name, rows in envelopes.items()}}, indent=1))

@@ -124,9 +124,9 @@ class ResidualAction(gym.Wrapper):
     """``command = clip(baseline + scale * action, low, high)`` with the action in [-1, 1].
 
     Wraps an env whose action is a command in [low, high] (its action space; [0, 1] but for raised synergy
-    ceilings) and sits below :class:`PhaseMirroring`, so baseline and
-    command are in the body's frame. The baseline is ``baseline`` for every command, with the slots of a
-    :class:`FeedForward` directly beneath replaced by its pattern.
+    ceilings) and sits below :class:`PhaseMirroring`, so baseline and command are in the body's frame. The
+    baseline is ``baseline`` for every command, with the slots of a :class:`FeedForward` directly beneath replaced
+    by its pattern.
 
     Args:
         env: the env to command.

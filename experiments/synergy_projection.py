@@ -16,7 +16,6 @@ import argparse
 import json
 
 import numpy as np
-from scipy.optimize import nnls
 
 from synergait.synergy.basis import SynergyBasis, default_basis
 from synergait.walker import load_walker, run_episode
@@ -25,17 +24,14 @@ from synergait.walker import load_walker, run_episode
 def projector(walker, basis: SynergyBasis, ceiling: float = 1.0):
     walk = walker.make_env(episode_steps=1).unwrapped
     body = walk.body
-    legs = []
-    for leg_basis in (basis, basis.mirrored()):
-        legs.append((body.muscle_indices(leg_basis.muscles), leg_basis.weights))  # weights: (k, m)
+    legs = [(body.muscle_indices(leg.muscles), leg) for leg in (basis, basis.mirrored())]
 
     def project(excitation: np.ndarray) -> tuple[np.ndarray, float, float]:
         projected = excitation.copy()
         residual = total = 0.0
-        for index, weights in legs:
+        for index, leg in legs:
             target = excitation[index]
-            activations, _ = nnls(weights.T, target)
-            approx = np.clip(np.clip(activations, 0, ceiling) @ weights, 0, 1)
+            approx = np.clip(np.clip(leg.activations_for(target)[0], 0, ceiling) @ leg.weights, 0, 1)
             projected[index] = approx
             residual += float(np.sum((target - approx) ** 2))
             total += float(np.sum(target**2))

@@ -376,7 +376,6 @@ def load_falisse2019(mat_file: str | Path, *, subject: str = "subject1") -> Refe
                                    source=str(path))
 
 
-
 def _falisse_data(path: Path, subject: str) -> Any:
     import scipy.io
 

@@ -81,7 +81,7 @@ class FeedForward(gym.Wrapper):
     offsets. Actions and observations pass through unchanged; this wrapper only keeps the legs' clocks.
 
     Args:
-        env: an env whose action is a command in [0, 1] (:class:`WalkEnv` excitations or :class:`SynergyAction`
+        env: an env whose action is a command (:class:`WalkEnv` excitations or :class:`SynergyAction`
             activations).
         leg_patterns: the right and the left leg's command, each of shape ``(101, n)``, at 0, 1, ..., 100 % of
             its gait cycle.

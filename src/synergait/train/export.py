@@ -22,9 +22,10 @@ from synergait.train.run import BEST_MODEL_FILE, BEST_NORMALISER_FILE, TrainingR
 from synergait.walker.policy import MlpWalker, NetworkSpec
 
 
-def policy_arrays(model: Any) -> tuple[dict[str, np.ndarray], str, str]:
-    """The deterministic action network of an SB3 PPO or SAC model as plain arrays ``w0, b0, ...``, with its
-    activation (``relu`` / ``tanh``) and output (``clip`` for PPO's Gaussian mean, ``tanh`` for SAC)."""
+def action_network(model: Any) -> tuple[list[torch.nn.Linear], str, str]:
+    """The deterministic action network of an SB3 PPO or SAC model: its linear layers (hidden ones, then the
+    head), its activation (``relu`` / ``tanh``) and its output (``clip`` for PPO's Gaussian mean, ``tanh`` for
+    SAC)."""
     from stable_baselines3 import PPO, SAC
 
     policy = model.policy
@@ -34,15 +35,21 @@ def policy_arrays(model: Any) -> tuple[dict[str, np.ndarray], str, str]:
         hidden, head, output = policy.actor.latent_pi, policy.actor.mu, "tanh"
     else:
         raise ParameterError("policy", f"{type(model).__name__} is not a PPO or SAC model")
-    linear = [m for m in hidden if isinstance(m, torch.nn.Linear)] + [head]
     activations = {type(m).__name__ for m in hidden if not isinstance(m, torch.nn.Linear)}
     if not activations <= {"ReLU", "Tanh"} or len(activations) > 1:
         raise ParameterError("policy", f"unsupported activation(s) {sorted(activations)} (ReLU or Tanh)")
+    linear = [m for m in hidden if isinstance(m, torch.nn.Linear)] + [head]
+    return linear, "tanh" if activations == {"Tanh"} else "relu", output
+
+
+def policy_arrays(model: Any) -> tuple[dict[str, np.ndarray], str, str]:
+    """:func:`action_network` as plain arrays ``w0, b0, ...``, with its activation and output."""
+    linear, activation, output = action_network(model)
     arrays = {}
     for i, layer in enumerate(linear):
         arrays[f"w{i}"] = layer.weight.detach().cpu().numpy().astype(np.float64)
         arrays[f"b{i}"] = layer.bias.detach().cpu().numpy().astype(np.float64)
-    return arrays, "tanh" if activations == {"Tanh"} else "relu", output
+    return arrays, activation, output
 
 
 def sb3_walker(model_file: Path, config: TrainConfig, normaliser_file: Path | None, *, name: str,

@@ -41,6 +41,7 @@ from synergait.train.run import (
     RunSummary,
 )
 from synergait.train.warmstart import start_from, starting_walker
+from synergait.walker.policy import MlpWalker
 
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {"sac": SAC, "ppo": PPO}
 
@@ -266,8 +267,8 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
         total_steps: on resume, a new step budget for the run (e.g. to extend it), recorded in ``config.yaml``.
     """
     run = Path(run)
-    if config.init_policy is not None and not resume:
-        starting_walker(config)  # refuse a walker that does not fit before anything is written
+    # A walker that does not fit is refused before anything is written.
+    start = starting_walker(config) if config.init_policy is not None and not resume else None
     if resume and not (run / CONFIG_FILE).exists():
         raise InputFileError(run, "no config.yaml: not a synergait run directory")
     if not resume and (run / "checkpoints" / "latest.json").exists():
@@ -282,13 +283,13 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
                              "stop that process first") from None
     try:
         return _train(config, run, resume=resume, progress=progress, time_limit_s=time_limit_s,
-                      total_steps=total_steps)
+                      total_steps=total_steps, start=start)
     finally:
         lock.release()
 
 
 def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time_limit_s: float | None,
-           total_steps: int | None) -> RunSummary:
+           total_steps: int | None, start: MlpWalker | None) -> RunSummary:
     torch.set_num_threads(config.torch_threads)
     if resume:
         config = TrainConfig.from_yaml(run / CONFIG_FILE)
@@ -316,8 +317,8 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
         restore_curriculum(envs, state)
     else:
         model = make_algorithm(config, envs, run / "tensorboard")
-        if config.init_policy is not None:
-            start_from(model, envs, starting_walker(config))
+        if start is not None:
+            start_from(model, envs, start)
     if resume:  # curve rows logged after the checkpoint (all of them when there is none yet) are dropped
         lost = _lost_cpu_s(run / EPISODES_FILE, state["cpu_s"])
         state["lost_cpu_s"] = state.get("lost_cpu_s", 0.0) + lost

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 
 from synergait.errors import ParameterError
 from synergait.train.config import TrainConfig
+from synergait.train.export import action_network
 from synergait.walker.policy import MlpWalker, load_walker
 
 #: Observation count the running normaliser credits the walker's statistics with, so that the first rollouts of
@@ -30,10 +30,9 @@ def starting_walker(config: TrainConfig) -> MlpWalker:
     if not isinstance(walker, MlpWalker):
         raise ParameterError("init_policy", f"'{source}' is a baseline walker, not a trained policy")
     spec, own = walker.spec, config.spec
-    mirrored = spec.mirroring if spec.mirroring is not None else spec.controller == "synergy"
-    wanted = own.mirroring if own.mirroring is not None else own.controller == "synergy"
     for what, theirs, ours in (("controller", spec.controller, own.controller), ("basis", spec.basis, own.basis),
-                               ("mirroring", mirrored, wanted), ("env.action", spec.env.action, own.env.action)):
+                               ("mirroring", spec.mirrored, own.mirrored),
+                               ("env.action", spec.env.action, own.env.action)):
         if theirs != ours:
             raise ParameterError("init_policy", f"'{source}' acts with {what} {_short(theirs)}, this run with "
                                                 f"{_short(ours)}: its actions would mean something else here")
@@ -53,14 +52,7 @@ def start_from(model: BaseAlgorithm, envs: VecEnv, walker: MlpWalker) -> None:
     """Copy ``walker``'s action network into ``model``'s policy and its observation statistics into ``envs``.
 
     Raises ParameterError when the layer sizes, observation or action counts or normalisation differ."""
-    policy = model.policy
-    if isinstance(model, PPO):
-        hidden, head = policy.mlp_extractor.policy_net, policy.action_net
-    elif isinstance(model, SAC):
-        hidden, head = policy.actor.latent_pi, policy.actor.mu
-    else:
-        raise ParameterError("init_policy", f"cannot start a {type(model).__name__} run from a walker")
-    layers = [m for m in hidden if isinstance(m, torch.nn.Linear)] + [head]
+    layers, _, _ = action_network(model)
     theirs = [tuple(w.shape) for w, _ in walker.layers]
     ours = [tuple(layer.weight.shape) for layer in layers]
     if theirs != ours:

@@ -31,6 +31,11 @@ class EnvSpec(BaseModel):
     mirroring: bool | None = None
     env: WalkConfig = WalkConfig()
 
+    @property
+    def mirrored(self) -> bool:
+        """Whether phase mirroring is on (``mirroring``, or its default: on for the synergy controller)."""
+        return self.mirroring if self.mirroring is not None else self.controller == "synergy"
+
     def make_env(self, *, speed_m_s: float | None = None, slope_deg: float | None = None,
                  episode_steps: int | None = None, training: bool = False) -> gym.Env:
         """The environment; ``speed_m_s`` / ``slope_deg`` fix the condition (evaluation mode). Without
@@ -47,5 +52,5 @@ class EnvSpec(BaseModel):
         except ValidationError as exc:
             first = exc.errors()[0]
             raise ParameterError(".".join(map(str, first["loc"])), first["msg"]) from None
-        return make_walk_env(self.controller, basis=self.basis, mirroring=self.mirroring, config=config,
+        return make_walk_env(self.controller, basis=self.basis, mirroring=self.mirrored, config=config,
                              training=training)

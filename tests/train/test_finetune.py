@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 from stable_baselines3 import PPO
 
 from synergait.env.config import ImitationConfig
 from synergait.errors import ParameterError
-from synergait.train.callbacks import ImitationFade
+from synergait.train.callbacks import ImitationFade, PolicyAnchor
 from synergait.train.config import TrainConfig
 from synergait.train.trainer import make_algorithm, make_vec_env, train
 from synergait.train.warmstart import start_from, starting_walker
@@ -97,3 +98,38 @@ def test_the_adaptive_learning_rate_follows_the_updates_kl(target_kl: float, fac
     assert model.lr_schedule(1.0) == pytest.approx(1e-4 * factor**3)  # adapted before updates 2, 3 and 4
     assert model.policy.optimizer.param_groups[0]["lr"] == pytest.approx(1e-4 * factor**3)
     envs.close()
+
+
+def _distance_to_walker(model: PPO, anchor: PolicyAnchor) -> float:
+    """RMS distance of the policy's action means from the starting walker's, over the last rollout."""
+    buffer = model.rollout_buffer
+    observations = torch.as_tensor(buffer.observations.reshape(-1, buffer.observations.shape[-1]))
+    with torch.no_grad():
+        means = model.policy.get_distribution(observations).distribution.mean
+    return float(torch.sqrt(((means - anchor._anchor_means(observations)) ** 2).mean()))
+
+
+@pytest.mark.parametrize("coef", [0.0, 10.0])
+def test_the_policy_anchor_pulls_a_moved_policy_back_to_its_walker(coef: float) -> None:
+    config = from_shipped(learning_rate=1e-3, lr_schedule="constant", total_steps=256, n_steps=256)
+    walker = starting_walker(config)
+    envs = make_vec_env(config)
+    model = make_algorithm(config, envs)
+    start_from(model, envs, walker)
+    with torch.no_grad():
+        model.policy.action_net.bias += 0.3  # as if the fine-tuning had moved it
+    anchor = PolicyAnchor(walker, coef, fade_steps=None, batch_size=64)
+    model.learn(256, callback=anchor)  # one rollout, one update of 5 epochs x 4 minibatches
+    moved = _distance_to_walker(model, anchor)
+    if coef:
+        assert moved < 0.2  # measured 0.09 after 20 Adam steps of 1e-3
+    else:
+        assert moved > 0.25  # PPO alone: 0.44
+    envs.close()
+
+
+def test_the_policy_anchor_fades_and_needs_a_walker() -> None:
+    anchor = PolicyAnchor(starting_walker(from_shipped()), 2.0, fade_steps=1000, batch_size=64)
+    assert [anchor.coefficient(s) for s in (0, 500, 1000, 5000)] == [2.0, 1.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="policy_anchor needs init_policy"):
+        TrainConfig.preset("imitation", policy_anchor=1.0)

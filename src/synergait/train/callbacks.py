@@ -6,12 +6,15 @@ left them; the adaptive learning rate starts again from the configured rate and 
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 
 from synergait.env.config import ImitationConfig
+from synergait.errors import ParameterError
+from synergait.walker.policy import MlpWalker
 
 
 class ImitationFade(BaseCallback):
@@ -110,6 +113,81 @@ class AdaptiveLearningRate(BaseCallback):
         elif kl < 0.5 * self.target_kl:
             self.schedule.value = min(self.schedule.value * 1.5, self.rate * 10.0)
         self.logger.record("train/adapted_learning_rate", self.schedule.value)
+
+    def _on_step(self) -> bool:
+        return True
+
+
+class PolicyAnchor(BaseCallback):
+    """Keeps a PPO policy near the walker it started from: every gradient step of the update adds
+    ``coef(step) * mean_s sum_i (mu_i(s) - mu0_i(s))^2 / (2 sigma_i^2)`` to the loss, the KL divergence of the
+    policy's action distribution from the starting walker's (its means ``mu0`` with the policy's own noise
+    ``sigma``, held fixed so the penalty cannot be paid by widening the noise), on ``batch_size`` observations drawn
+    from the rollout the update learns from. ``coef`` fades linearly to 0 over ``fade_steps`` (None: constant).
+
+    The term's gradient is added to the policy's after PPO's gradient clipping, by an optimiser pre-step hook, so
+    that SB3's update itself is unchanged.
+    """
+
+    def __init__(self, walker: MlpWalker, coef: float, fade_steps: int | None, batch_size: int) -> None:
+        super().__init__()
+        self.walker, self.coef, self.fade_steps, self.batch_size = walker, coef, fade_steps, batch_size
+        self._generator = torch.Generator().manual_seed(0)
+
+    def coefficient(self, step: int) -> float:
+        if self.fade_steps is None:
+            return self.coef
+        return self.coef * max(0.0, 1.0 - step / self.fade_steps)
+
+    def _on_training_start(self) -> None:
+        if not isinstance(self.model, PPO):
+            raise ParameterError("policy_anchor", "the anchor to the starting walker is built for PPO runs")
+        layers = [torch.nn.Linear(w.shape[1], w.shape[0]) for w, _ in self.walker.layers]
+        with torch.no_grad():
+            for layer, (weight, bias) in zip(layers, self.walker.layers, strict=True):
+                layer.weight.copy_(torch.as_tensor(weight))
+                layer.bias.copy_(torch.as_tensor(bias))
+        self._anchor = layers
+        self._hook = self.model.policy.optimizer.register_step_pre_hook(self._add_gradient)
+
+    def _on_training_end(self) -> None:
+        self._hook.remove()
+
+    def _anchor_means(self, observations: torch.Tensor) -> torch.Tensor:
+        """The starting walker's action means for observations normalised by the run's statistics."""
+        x = observations.double()
+        envs = self.model.get_vec_normalize_env()
+        if envs is not None and envs.norm_obs:
+            raw = x * torch.as_tensor(np.sqrt(envs.obs_rms.var + envs.epsilon)) + torch.as_tensor(envs.obs_rms.mean)
+            network = self.walker.network
+            limit = network.clip_observation
+            x = torch.clamp((raw - torch.as_tensor(self.walker.obs_mean))
+                            / torch.as_tensor(np.sqrt(self.walker.obs_var + network.epsilon)), -limit, limit)
+        x = x.float()
+        with torch.no_grad():
+            for layer in self._anchor[:-1]:
+                x = torch.relu(layer(x))
+            return self._anchor[-1](x)
+
+    def _add_gradient(self, optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
+        coef = self.coefficient(self.num_timesteps)
+        parameters = [p for p in actor_parameters(self.model) if p.requires_grad]
+        if coef == 0.0 or not parameters:  # also while a critic warm-up freezes the policy
+            return
+        buffer = self.model.rollout_buffer
+        observations = torch.as_tensor(buffer.observations.reshape(-1, buffer.observations.shape[-1]))
+        rows = torch.randint(len(observations), (self.batch_size,), generator=self._generator)
+        observations = observations[rows]
+        distribution = self.model.policy.get_distribution(observations.to(self.model.device)).distribution
+        sigma = distribution.stddev.detach()
+        target = self._anchor_means(observations).to(self.model.device)
+        kl = ((distribution.mean - target) ** 2 / (2.0 * sigma**2)).sum(dim=-1).mean()
+        gradients = torch.autograd.grad(coef * kl, parameters, allow_unused=True)
+        for parameter, gradient in zip(parameters, gradients, strict=True):
+            if gradient is not None:
+                parameter.grad = gradient if parameter.grad is None else parameter.grad + gradient
+        self.logger.record_mean("train/anchor_kl", kl.item())
+        self.logger.record("train/anchor_coef", coef)
 
     def _on_step(self) -> bool:
         return True

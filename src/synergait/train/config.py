@@ -123,11 +123,22 @@ class TrainConfig(BaseModel):
     #: For this many steps at the start of the run only the value function learns (the policy is frozen), so that
     #: a policy started from ``init_policy`` is not moved by a critic that does not yet know the new reward.
     critic_warmup_steps: int = Field(0, ge=0)
+    #: Weight of a KL penalty that keeps the policy near ``init_policy`` (PPO; see
+    #: :class:`synergait.train.callbacks.PolicyAnchor`); 0: none.
+    policy_anchor: float = Field(0.0, ge=0)
+    #: The anchor's weight fades linearly to 0 over this many steps; None: it stays.
+    policy_anchor_fade_steps: int | None = Field(None, gt=0)
 
     @model_validator(mode="before")
     @classmethod
     def _compatible(cls, raw: object) -> object:
         return _algorithm_section(drop_retired(raw, {"target_kl": lambda value: value is None}))
+
+    @model_validator(mode="after")
+    def _anchored_to_a_walker(self) -> TrainConfig:
+        if self.policy_anchor > 0 and (self.init_policy is None or self.algo != "ppo"):
+            raise ValueError("policy_anchor needs init_policy (the walker to stay near) and a PPO run")
+        return self
 
     @property
     def algo(self) -> str:

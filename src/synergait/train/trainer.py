@@ -28,7 +28,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path, atomic_write_text
-from synergait.train.callbacks import AdaptiveLearningRate, CriticWarmup, ImitationFade
+from synergait.train.callbacks import AdaptiveLearningRate, CriticWarmup, ImitationFade, PolicyAnchor
 from synergait.train.config import PPOConfig, SACConfig, TrainConfig
 from synergait.train.run import (
     BEST_MODEL_FILE,
@@ -337,6 +337,10 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
         schedules.append(CriticWarmup(config.critic_warmup_steps))
     if isinstance(config.algorithm, PPOConfig) and config.algorithm.adaptive_kl is not None:
         schedules.append(AdaptiveLearningRate(config.learning_rate, config.algorithm.adaptive_kl))
+    if config.policy_anchor > 0:
+        assert isinstance(config.algorithm, PPOConfig)
+        schedules.append(PolicyAnchor(start or starting_walker(config), config.policy_anchor,
+                                      config.policy_anchor_fade_steps, config.algorithm.batch_size))
     if remaining > 0:
         model.learn(total_timesteps=remaining, reset_num_timesteps=latest is None,
                     callback=CallbackList([*schedules, callback]), progress_bar=progress, tb_log_name="sb3")

@@ -34,6 +34,20 @@ def residual_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run
 
 
+def test_a_runs_latest_checkpoint_exports_as_a_walker(residual_run: Path, tmp_path: Path) -> None:
+    from stable_baselines3 import PPO
+
+    walker = load_walker(export_walker(residual_run, tmp_path / "latest", latest=True))
+    assert walker.meta["policy"] == "latest checkpoint" and walker.meta["policy_step"] == 256
+    model = PPO.load(residual_run / "checkpoints" / "step_256" / "model.zip", device="cpu")
+    np.testing.assert_allclose(walker.layers[-1][0], model.policy.action_net.weight.detach().numpy())
+    assert load_walker(export_walker(residual_run, tmp_path / "best")).meta["policy"] == "best evaluation"
+    (tmp_path / "fresh").mkdir()
+    shutil.copy(residual_run / "config.yaml", tmp_path / "fresh")
+    with pytest.raises(InputFileError, match="no checkpoint yet"):
+        export_walker(tmp_path / "fresh", tmp_path / "none", latest=True)
+
+
 def test_an_exported_run_acts_as_its_sb3_policy(residual_run: Path, tmp_path: Path) -> None:
     from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import VecNormalize

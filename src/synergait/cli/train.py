@@ -68,13 +68,15 @@ def _train_config(config: Path | None, preset: str, overrides: dict[str, Any]) -
 @walker_app.command("export")
 def walker_export(run: Annotated[Path, typer.Argument(help="Training run directory (its best policy is exported).")],
                   out: Annotated[Path, typer.Option(help="Walker directory to write.")],
+                  latest: Annotated[bool, typer.Option("--latest", help="Export the latest checkpoint instead "
+                                                                        "of the best policy.")] = False,
                   as_json: JsonFlag = False) -> None:
     """Write a run's best policy with its environment spec and provenance as a walker directory (what
     `--policy DIR` and the shipped walkers are: YAML and plain arrays, nothing that runs code when loaded)."""
     from synergait.train.export import export_walker
     from synergait.walker import load_walker
 
-    walker = load_walker(export_walker(run, out))
+    walker = load_walker(export_walker(run, out, latest=latest))
     emit({"out": str(out), "controller": walker.controller, **walker.meta}, as_json,
          "walker")
 

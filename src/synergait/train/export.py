@@ -18,7 +18,7 @@ import torch
 
 from synergait.errors import InputFileError, ParameterError
 from synergait.train.config import TrainConfig
-from synergait.train.run import BEST_MODEL_FILE, BEST_NORMALISER_FILE, TrainingRun
+from synergait.train.run import BEST_MODEL_FILE, BEST_NORMALISER_FILE, TrainingRun, latest_checkpoint
 from synergait.walker.policy import MlpWalker, NetworkSpec
 
 
@@ -76,17 +76,29 @@ def sb3_walker(model_file: Path, config: TrainConfig, normaliser_file: Path | No
                      config.model_dump(mode="json"))
 
 
-def export_walker(run: str | Path, out: str | Path, *, extra: dict[str, Any] | None = None) -> Path:
-    """Write a training run's best policy (your own run: its files are trusted) as a walker directory ``out``."""
+def export_walker(run: str | Path, out: str | Path, *, latest: bool = False,
+                  extra: dict[str, Any] | None = None) -> Path:
+    """Write a training run's best policy (your own run: its files are trusted) as a walker directory ``out``.
+
+    ``latest``: its latest checkpoint instead — the best policy is picked by a few noisy evaluation episodes, so a
+    walking test of both is how to choose."""
     training = TrainingRun.load(run)
-    model_file, normaliser = training.path / BEST_MODEL_FILE, training.path / BEST_NORMALISER_FILE
-    if not model_file.is_file():
-        raise InputFileError(run, f"the run has no best policy yet ({BEST_MODEL_FILE}: written at its first "
-                                  "evaluation)")
+    if latest:
+        checkpoint = latest_checkpoint(training.path)
+        if checkpoint is None:
+            raise InputFileError(run, "the run has no checkpoint yet")
+        model_file, normaliser = checkpoint / "model.zip", checkpoint / "vecnormalize.pkl"
+        picked = {"policy": "latest checkpoint", "policy_step": int(checkpoint.name.removeprefix("step_"))}
+    else:
+        model_file, normaliser = training.path / BEST_MODEL_FILE, training.path / BEST_NORMALISER_FILE
+        if not model_file.is_file():
+            raise InputFileError(run, f"the run has no best policy yet ({BEST_MODEL_FILE}: written at its first "
+                                      "evaluation)")
+        summary = training.summary
+        picked = {"policy": "best evaluation", "policy_step": summary.best_step if summary else None}
     config, summary = training.config, training.summary
     meta = {"source_run": training.name, "controller": config.controller, "seed": config.seed,
-            "run_steps": summary.num_timesteps if summary else None,
-            "best_step": summary.best_step if summary else None,
+            "run_steps": summary.num_timesteps if summary else None, **picked,
             "cpu_hours": summary.cpu_hours if summary else None, **(extra or {})}
     walker = sb3_walker(model_file, config, normaliser if normaliser.is_file() else None, name=str(out), meta=meta)
     return walker.save(out)

@@ -96,6 +96,14 @@ class TrainingRun:
                    _table(path / EPISODES_FILE, EPISODE_FIELDS), _table(path / EVALUATIONS_FILE, EVAL_FIELDS))
 
 
+def latest_checkpoint(run: str | Path) -> Path | None:
+    """The run's latest complete checkpoint directory (None before the first one)."""
+    pointer = Path(run) / "checkpoints" / "latest.json"
+    if not pointer.exists():
+        return None
+    return pointer.parent / json.loads(pointer.read_text())["checkpoint"]
+
+
 def _table(path: Path, columns: list[str]) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame(columns=columns)

@@ -39,6 +39,7 @@ from synergait.train.run import (
     EVAL_FIELDS,
     EVALUATIONS_FILE,
     RunSummary,
+    latest_checkpoint,
 )
 from synergait.train.warmstart import start_from, starting_walker
 from synergait.walker.policy import MlpWalker
@@ -210,7 +211,7 @@ class RunCallback(BaseCallback):
         (staging / "state.json").write_text(json.dumps(state, indent=1))
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
-        previous = _latest(self.run)
+        previous = latest_checkpoint(self.run)
         atomic_write_text(root / "latest.json", json.dumps({"checkpoint": target.name, "num_timesteps": step}))
         if previous is not None and previous != target:
             shutil.rmtree(previous, ignore_errors=True)
@@ -246,13 +247,6 @@ def _lost_cpu_s(episodes: Path, checkpoint_cpu_s: float) -> float:
         for last in csv.DictReader(f):  # noqa: B007 - the last row is the one wanted
             pass
     return max(0.0, float(last["cpu_s"]) - checkpoint_cpu_s) if last else 0.0
-
-
-def _latest(run: Path) -> Path | None:
-    pointer = run / "checkpoints" / "latest.json"
-    if not pointer.exists():
-        return None
-    return run / "checkpoints" / json.loads(pointer.read_text())["checkpoint"]
 
 
 def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progress: bool = True,
@@ -299,7 +293,7 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
     else:
         atomic_write_text(run / CONFIG_FILE, config.to_yaml())
     envs = make_vec_env(config)
-    latest = _latest(run) if resume else None
+    latest = latest_checkpoint(run) if resume else None
     state: dict[str, Any] = {"num_timesteps": 0, "wall_s": 0.0, "cpu_s": 0.0, "best_mean_return": None,
                              "best_step": None}
     if latest is not None:

@@ -170,6 +170,9 @@ def test_any_walker_runs_through_the_one_episode_loop() -> None:
     assert episode.steps == 5 and episode.termination is None and walker.resets == 1  # stopped by on_step
     result = walking_test(walker, episodes=2, steps=30)
     assert result.episodes == 2 and walker.resets == 3
+    completed = walking_test(walker, episodes=2, steps=10, speed_tolerance_m_s=100.0)
+    assert completed.falls == 0 and completed.walking == 2  # 0.25 s standing: at any speed within 100 m/s
+    assert walking_test(walker, episodes=2, steps=10, speed_tolerance_m_s=0.15).walking == 0  # but not at 1.2
     full = run_episode(walker, env, seed=0)
     assert full.steps <= 30 and (full.steps == 30) != full.fell
     assert full.distance_m == pytest.approx(full.speed_m_s * full.duration_s)

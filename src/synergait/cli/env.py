@@ -58,16 +58,18 @@ def env_rollout(policy: PolicyOption = "random",
                 slope: Annotated[float, typer.Option(help="Ground slope, degrees.")] = 0.0,
                 controller: OptionalControllerOption = None, basis: BasisOption = None,
                 seed: Annotated[int, typer.Option(help="Seed of the first episode and of the random policy.")] = 0,
+                speed_tolerance: Annotated[float, typer.Option(min=0.0, help="An episode walks at the target "
+                                                                             "speed +/- this, m/s.")] = 0.15,
                 config: ConfigOption = None, as_json: JsonFlag = False) -> None:
     """Deterministic episodes at one condition: falls, distance, speed, and how many walked (no fall over
-    --steps at the target speed +/- 0.2 m/s)."""
+    --steps at the target speed +/- --speed-tolerance)."""
     from synergait.evaluate.walking import walking_test
     from synergait.walker import load_walker
 
     walker = load_walker(policy, controller=controller, basis=str(basis) if basis else None,
                          config=walk_config_from(config), seed=seed)
     result = walking_test(walker, episodes=episodes, steps=steps, speed_m_s=speed, slope_deg=slope, seed=seed,
-                          progress=not as_json).as_dict()
+                          speed_tolerance_m_s=speed_tolerance, progress=not as_json).as_dict()
     emit(result, as_json, f"{policy} rollout")
 
 

@@ -81,6 +81,37 @@ def walker_export(run: Annotated[Path, typer.Argument(help="Training run directo
          "walker")
 
 
+@walker_app.command("distill")
+def walker_distill(
+        teacher: Annotated[str, typer.Argument(help="A walker acting on every muscle (shipped name or directory).")],
+        out: Annotated[Path, typer.Option(help="Walker directory to write (the synergy-space student).")],
+        basis: BasisOption = None,
+        iterations: Annotated[int, typer.Option(min=1, help="Iterations; the first is behaviour cloning (the "
+                                                            "teacher drives), then DAgger (the student drives).")] = 6,
+        steps_per_iteration: Annotated[int, typer.Option(min=1, help="Control steps collected per iteration.")
+                                       ] = 20_000,
+        epochs: Annotated[int, typer.Option(min=1, help="Passes over the data set after each iteration.")] = 10,
+        seed: Annotated[int, typer.Option(help="Seed of the episodes and the student's network.")] = 0,
+        as_json: JsonFlag = False) -> None:
+    """Distil a walker into the synergy space (behaviour cloning, then DAgger): the student acts in the teacher's
+    environment through the basis; its labels are the teacher's excitations projected onto it (VAF reported).
+    Train on with `synergait train --controller synergy --init-policy OUT`."""
+    from dataclasses import asdict
+
+    from synergait.train.distill import Distiller, student_config
+    from synergait.walker import load_walker
+
+    walker = load_walker(teacher)
+    config = student_config(walker, str(basis) if basis else None, seed=seed)  # type: ignore[arg-type]
+    distiller = Distiller(config, iterations=iterations, steps_per_iteration=steps_per_iteration,
+                          epochs=epochs).fit(walker, progress=not as_json)
+    distiller.student_.save(out)
+    emit({"out": str(out), "teacher": teacher, "cpu_hours": round(distiller.cpu_hours_, 4),
+          "iterations": [{**asdict(r), "vaf": round(r.vaf, 4), "loss": round(r.loss, 5),
+                          "mean_episode_steps": round(float(sum(r.episode_steps)) / len(r.episode_steps), 1)}
+                         for r in distiller.history_]}, as_json, "distillation")
+
+
 @walker_app.command("import")
 def walker_import(source: Annotated[Path, typer.Argument(help="A Stable-Baselines3 walker directory "
                                                                "(model.zip, config.yaml, vecnormalize.pkl).")],

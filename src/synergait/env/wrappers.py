@@ -70,6 +70,14 @@ class SynergyAction(gym.ActionWrapper):
         weights = np.clip(action, 0.0, self.action_space.high)
         return np.clip(weights @ self._to_muscles, 0.0, 1.0)
 
+    def command_for(self, excitations: np.ndarray) -> np.ndarray:
+        """The command nearest to muscle ``excitations`` (model order): each leg's synergy activations by bounded
+        least squares on its basis (in [0, ceiling]), the trunk excitations as they are."""
+        ceiling = float(self.action_space.high[0])
+        return np.concatenate([self.right_basis.activations_for(excitations[self._right_index], ceiling)[0],
+                               self.left_basis.activations_for(excitations[self._left_index], ceiling)[0],
+                               excitations[self._trunk_index]])
+
     def mirror_action(self, action: np.ndarray) -> np.ndarray:
         if self._mirror_perm is None:
             raise ValueError("mirroring needs the same number of synergies on both legs and paired trunk muscles")
@@ -168,9 +176,16 @@ class ResidualAction(gym.Wrapper):
             env = env.env
         return command
 
+    def command(self, action: np.ndarray) -> np.ndarray:
+        """The command ``action`` gives now."""
+        return np.clip(self.baseline() + self.scale * np.clip(action, -1.0, 1.0), self._low, self._high)
+
+    def action_for(self, command: np.ndarray) -> np.ndarray:
+        """The action in [-1, 1] whose command is nearest ``command`` now."""
+        return np.clip((command - self.baseline()) / self.scale, -1.0, 1.0)
+
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        command = np.clip(self.baseline() + self.scale * np.clip(action, -1.0, 1.0), self._low, self._high)
-        return self.env.step(command)
+        return self.env.step(self.command(action))
 
 
 class PhaseMirroring(gym.Wrapper):

@@ -62,12 +62,16 @@ class SynergyBasis:
         return cls(weights / weights.max(axis=1, keepdims=True), tuple(muscles),
                    provenance={"kind": "random", "seed": str(seed)})
 
-    def activations_for(self, excitations: np.ndarray) -> np.ndarray:
+    def activations_for(self, excitations: np.ndarray, ceiling: float | None = None) -> np.ndarray:
         """Synergy activations W, shape ``(T, k)``, that best reconstruct ``excitations`` (``(T, m)``, columns in
-        :attr:`muscles` order) as ``W @ weights``: non-negative least squares per row."""
-        from scipy.optimize import nnls
+        :attr:`muscles` order) as ``W @ weights``: non-negative least squares per row, with every activation at
+        most ``ceiling`` when given (bounded least squares)."""
+        from scipy.optimize import lsq_linear, nnls
 
-        return np.array([nnls(self.weights.T, row)[0] for row in np.atleast_2d(excitations)])
+        rows = np.atleast_2d(excitations)
+        if ceiling is None:
+            return np.array([nnls(self.weights.T, row)[0] for row in rows])
+        return np.array([lsq_linear(self.weights.T, row, bounds=(0.0, ceiling)).x for row in rows])
 
     def merged(self, i: int, j: int) -> SynergyBasis:
         """Synergies ``i`` and ``j`` merged into one module (their weights summed, rescaled to a peak of 1): a

@@ -1,0 +1,248 @@
+"""Distilling a walker into the synergy space: behaviour cloning, then DAgger (Ross et al. 2011).
+
+A walker that acts on every muscle (the teacher) labels the states a synergy-space student visits with the
+synergy command nearest to its excitations (:meth:`SynergyAction.command_for`: per leg, bounded least squares on
+the basis; the trunk muscles as they are), expressed as the student's action (its residual around its own
+feed-forward, in its mirrored frame when mirroring). How much of the teacher's excitation the synergy space keeps
+is the projection's VAF. Iteration 0 is behaviour cloning: the teacher drives (its projected actions are what the
+student's env executes); each later iteration the student drives and the teacher labels the states it reaches; the
+data sets accumulate and the student is refitted on all of them.
+
+The student is a plain network (:class:`~synergait.walker.policy.MlpWalker`: the run's ``net_arch``, ReLU, its
+observations normalised), so it can start a training run in its action space (``init_policy``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+
+import gymnasium as gym
+import numpy as np
+import torch
+from rich.console import Console
+from rich.progress import track
+
+from synergait.env import make_walk_env
+from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SynergyAction
+from synergait.errors import ParameterError
+from synergait.train.config import TrainConfig
+from synergait.walker.policy import MlpWalker, NetworkSpec
+
+#: The student's observation normalisation (SB3 VecNormalize's defaults).
+CLIP_OBSERVATION, EPSILON = 10.0, 1e-8
+
+
+def _wrapper(env: gym.Env, kind: type) -> gym.Wrapper | None:
+    """The first wrapper of type ``kind`` in ``env``'s chain."""
+    while isinstance(env, gym.Wrapper):
+        if isinstance(env, kind):
+            return env
+        env = env.env
+    return None
+
+
+class SynergyLabeller:
+    """The student action nearest to the teacher's, for the state the student's env is in now.
+
+    Args:
+        teacher: a walker acting on every muscle, in the student's environment settings.
+        student_env: the student's env (synergy controller): its wrappers give the frame, the feed-forward phase
+            and the action layout.
+    """
+
+    def __init__(self, teacher: MlpWalker, student_env: gym.Env) -> None:
+        synergy = _wrapper(student_env, SynergyAction)
+        if synergy is None:
+            raise ParameterError("controller", "the student must act in the synergy space")
+        self.teacher, self._synergy = teacher, synergy
+        self._mirroring = _wrapper(student_env, PhaseMirroring)
+        self._residual = _wrapper(student_env, ResidualAction)
+        self._feed_forward = _wrapper(student_env, FeedForward)
+        teacher_env = teacher.make_env()  # lends its action layer; never stepped
+        self._teacher_residual = _wrapper(teacher_env, ResidualAction)
+        self._teacher_feed_forward = _wrapper(teacher_env, FeedForward)
+        self._teacher_mirror = teacher_env.get_wrapper_attr("mirror_action")
+        self.residual_ss = self.total_ss = 0.0
+
+    @property
+    def vaf(self) -> float:
+        """Variance of the teacher's excitations accounted for by their projections since the last reset of the
+        sums (nan before any label)."""
+        return 1.0 - self.residual_ss / self.total_ss if self.total_ss > 0 else float("nan")
+
+    def _mirrored(self) -> bool:
+        return self._mirroring is not None and self._mirroring.mirrored  # type: ignore[attr-defined]
+
+    def teacher_excitations(self, observation: np.ndarray) -> np.ndarray:
+        """The muscle excitations the teacher commands in this state, shape ``(n_muscles,)``, body frame."""
+        action = self.teacher.act(observation)
+        if self._mirrored():
+            action = self._teacher_mirror(action)
+        if self._teacher_residual is None:
+            return np.clip(action, 0.0, 1.0)
+        if self._teacher_feed_forward is not None and self._feed_forward is not None:
+            self._teacher_feed_forward.phase_percent = self._feed_forward.phase_percent.copy()  # type: ignore
+        return self._teacher_residual.command(action)  # type: ignore[attr-defined]
+
+    def label(self, observation: np.ndarray) -> np.ndarray:
+        """The student's action (in its own frame) nearest to the teacher's command for ``observation``."""
+        excitations = self.teacher_excitations(observation)
+        synergy: SynergyAction = self._synergy  # type: ignore[assignment]
+        command = synergy.command_for(excitations)
+        self.residual_ss += float(np.sum((synergy.action(command) - excitations) ** 2))
+        self.total_ss += float(np.sum(excitations**2))
+        action = self._residual.action_for(command) if self._residual is not None else command  # type: ignore
+        return (synergy.mirror_action(action) if self._mirrored() else action).astype(np.float32)
+
+
+class StudentNetwork(torch.nn.Module):
+    """A ReLU perceptron from normalised observations to actions, fitted by mean squared error."""
+
+    def __init__(self, sizes: list[int], low: np.ndarray, high: np.ndarray) -> None:
+        super().__init__()
+        self.layers = torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
+        self.low, self.high = low, high
+        self.obs_mean, self.obs_var = np.zeros(sizes[0]), np.ones(sizes[0])
+
+    def forward(self, observations: np.ndarray) -> torch.Tensor:
+        normalised = np.clip((observations - self.obs_mean) / np.sqrt(self.obs_var + EPSILON),
+                             -CLIP_OBSERVATION, CLIP_OBSERVATION)
+        x = torch.as_tensor(normalised, dtype=torch.float32)
+        for layer in self.layers[:-1]:
+            x = torch.relu(layer(x))
+        return self.layers[-1](x)
+
+    def act(self, observation: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return np.clip(self(observation[None])[0].numpy(), self.low, self.high)
+
+    def fit(self, observations: np.ndarray, labels: np.ndarray, *, epochs: int, batch_size: int,
+            learning_rate: float, seed: int) -> float:
+        """Refit on the whole data set (normalisation statistics included); returns the final mean squared error."""
+        self.obs_mean, self.obs_var = observations.mean(axis=0), observations.var(axis=0)
+        targets = torch.as_tensor(labels)
+        optimiser = torch.optim.Adam(self.parameters(), lr=learning_rate)
+        generator = torch.Generator().manual_seed(seed)
+        for _ in range(epochs):
+            for rows in torch.randperm(len(labels), generator=generator).split(batch_size):
+                loss = torch.mean((self(observations[rows.numpy()]) - targets[rows]) ** 2)
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+        with torch.no_grad():
+            return float(torch.mean((self(observations) - targets) ** 2))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The weights as a walker stores them (``w0, b0, ...``, ``obs_mean``, ``obs_var``)."""
+        arrays = {"obs_mean": self.obs_mean.astype(np.float64), "obs_var": self.obs_var.astype(np.float64)}
+        for i, layer in enumerate(self.layers):
+            arrays[f"w{i}"] = layer.weight.detach().numpy().astype(np.float64)
+            arrays[f"b{i}"] = layer.bias.detach().numpy().astype(np.float64)
+        return arrays
+
+
+@dataclass
+class DistillationRound:
+    """One iteration: who drove, its episodes' control steps, the projection's VAF over its labels, the data
+    set's size after it and the student's mean squared action error on all of it."""
+
+    iteration: int
+    driver: str
+    episode_steps: list[int]
+    vaf: float
+    samples: int
+    loss: float
+
+
+def student_config(teacher: MlpWalker, basis: str | None = None, **changes: object) -> TrainConfig:
+    """The teacher's own training configuration with the synergy controller (``basis``: None for the shipped
+    one) and the teacher's mirroring: a student in the teacher's environment."""
+    if not isinstance(teacher, MlpWalker):
+        raise ParameterError("teacher", f"'{teacher.name}' is a baseline walker, not a trained policy")
+    raw = {**teacher.training, "controller": "synergy", "basis": basis, "mirroring": teacher.spec.mirrored,
+           "init_policy": None, **changes}
+    try:
+        return TrainConfig.model_validate(raw)
+    except ValueError as exc:
+        raise ParameterError("teacher", f"'{teacher.name}': its training configuration does not make a student's "
+                                        f"({' '.join(str(exc).split())[:200]})") from None
+
+
+class Distiller:
+    """Behaviour cloning then DAgger from an every-muscle teacher into a synergy-space student.
+
+    Args:
+        config: the student's run configuration: controller ``synergy``, its basis and mirroring, the teacher's
+            environment settings (with ``env.imitation`` set, episodes also end at the imitation's early
+            termination), ``net_arch`` and ``seed``.
+        iterations: iterations, the first one behaviour cloning (the teacher drives).
+        steps_per_iteration: control steps collected per iteration.
+        epochs, batch_size, learning_rate: the refit of the student after each iteration (Adam, squared error).
+
+    Attributes (after :meth:`fit`): ``student_`` (an :class:`MlpWalker`), ``history_`` (one
+    :class:`DistillationRound` per iteration), ``cpu_hours_``.
+    """
+
+    def __init__(self, config: TrainConfig, *, iterations: int = 6, steps_per_iteration: int = 20_000,
+                 epochs: int = 10, batch_size: int = 256, learning_rate: float = 1e-3) -> None:
+        for name, value in (("iterations", iterations), ("steps_per_iteration", steps_per_iteration),
+                            ("epochs", epochs), ("batch_size", batch_size)):
+            if value < 1:
+                raise ParameterError(name, f"must be at least 1, got {value}")
+        if config.controller != "synergy":
+            raise ParameterError("controller", "a distillation's student acts in the synergy space")
+        self.config, self.iterations, self.steps_per_iteration = config, iterations, steps_per_iteration
+        self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
+
+    def fit(self, teacher: MlpWalker, progress: bool = False) -> Distiller:
+        """Distil ``teacher`` (independent controller, the same environment settings and mirroring)."""
+        config = self.config
+        if teacher.controller != "independent":
+            raise ParameterError("teacher", f"'{teacher.name}' acts in the {teacher.controller} space, not on "
+                                            "every muscle")
+        if teacher.spec.env != config.env or teacher.spec.mirrored != config.spec.mirrored:
+            raise ParameterError("teacher", f"'{teacher.name}' acts in other environment settings or mirroring "
+                                            "than the student's")
+        start = time.process_time()
+        torch.manual_seed(config.seed)
+        env = make_walk_env("synergy", basis=config.basis, mirroring=config.spec.mirrored, config=config.env)
+        labeller = SynergyLabeller(teacher, env)
+        student = StudentNetwork([env.observation_space.shape[0], *config.net_arch, env.action_space.shape[0]],
+                                 env.action_space.low, env.action_space.high)
+        observations: list[np.ndarray] = []
+        labels: list[np.ndarray] = []
+        self.history_: list[DistillationRound] = []
+        episode_seed = config.seed
+        for iteration in track(range(self.iterations), description="distilling", disable=not progress,
+                               console=Console(stderr=True)):
+            driver = "teacher" if iteration == 0 else "student"
+            labeller.residual_ss = labeller.total_ss = 0.0
+            lengths: list[int] = []
+            while sum(lengths) < self.steps_per_iteration:
+                observation, _ = env.reset(seed=episode_seed)
+                episode_seed += 1
+                length, done = 0, False
+                while not done and sum(lengths) + length < self.steps_per_iteration:
+                    label = labeller.label(observation)
+                    observations.append(observation.astype(np.float32))
+                    labels.append(label)
+                    action = label if driver == "teacher" else student.act(observation)
+                    observation, _, terminated, truncated, _ = env.step(action)
+                    done = terminated or truncated
+                    length += 1
+                lengths.append(length)
+            loss = student.fit(np.array(observations), np.array(labels), epochs=self.epochs,
+                               batch_size=self.batch_size, learning_rate=self.learning_rate, seed=config.seed)
+            self.history_.append(DistillationRound(iteration, driver, lengths, labeller.vaf, len(labels), loss))
+        env.close()
+        self.cpu_hours_ = (time.process_time() - start) / 3600.0
+        network = NetworkSpec(activation="relu", output="clip", normalize_observations=True,
+                              clip_observation=CLIP_OBSERVATION, epsilon=EPSILON)
+        meta = {"distilled_from": teacher.name, "teacher": teacher.meta, "seed": config.seed,
+                "iterations": self.iterations, "steps_per_iteration": self.steps_per_iteration,
+                "vaf_last_iteration": round(self.history_[-1].vaf, 4), "cpu_hours": round(self.cpu_hours_, 4)}
+        self.student_ = MlpWalker("distilled", config.spec, network, student.arrays(), meta,
+                                  config.model_dump(mode="json"))
+        return self

@@ -1,0 +1,61 @@
+"""Distillation into the synergy space, with the shipped independent walker as the teacher, on the real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from synergait.env import make_walk_env
+from synergait.errors import ParameterError
+from synergait.synergy.basis import SynergyBasis, default_basis
+from synergait.train.config import TrainConfig
+from synergait.train.distill import Distiller, SynergyLabeller, student_config
+from synergait.train.warmstart import starting_walker
+from synergait.walker import load_walker
+
+TEACHER = "independent-default"
+
+
+def config(basis: str | None = None, **changes: object) -> TrainConfig:
+    return student_config(load_walker(TEACHER), basis, **changes)
+
+
+def labelled_vaf(student: TrainConfig, steps: int = 30) -> float:
+    """The projection's VAF over ``steps`` states visited with the teacher's projected actions."""
+    env = make_walk_env("synergy", basis=student.basis, mirroring=student.spec.mirrored, config=student.env)
+    labeller = SynergyLabeller(load_walker(TEACHER), env)
+    observation, _ = env.reset(seed=0)
+    for _ in range(steps):
+        observation, _, terminated, _, _ = env.step(labeller.label(observation))
+        if terminated:
+            break
+    return labeller.vaf
+
+
+def test_an_identity_basis_keeps_the_teachers_excitations_and_a_real_basis_does_not(tmp_path: Path) -> None:
+    identity = tmp_path / "identity.npz"
+    SynergyBasis.identity(default_basis().muscles).save(identity)
+    assert labelled_vaf(config(str(identity))) == pytest.approx(1.0, abs=1e-6)
+    assert labelled_vaf(config()) < 0.95
+
+
+def test_distillation_fits_a_student_that_starts_a_synergy_run(tmp_path: Path) -> None:
+    student = config(net_arch=[32, 32])
+    distiller = Distiller(student, iterations=2, steps_per_iteration=150, epochs=5).fit(load_walker(TEACHER))
+    assert [r.driver for r in distiller.history_] == ["teacher", "student"]
+    assert [r.samples for r in distiller.history_] == [150, 300]
+    assert all(0.0 < r.vaf < 1.0 and np.isfinite(r.loss) for r in distiller.history_)
+    walker = load_walker(distiller.student_.save(tmp_path / "student"))
+    assert walker.controller == "synergy" and walker.meta["distilled_from"] == TEACHER
+    observation, _ = walker.make_env().reset(seed=0)
+    assert walker.act(observation).shape == walker.make_env().action_space.shape
+    starting_walker(student.model_copy(update={"init_policy": str(tmp_path / "student")}))  # accepted
+
+
+def test_a_teacher_in_other_settings_is_refused() -> None:
+    with pytest.raises(ParameterError, match="teacher: 'independent-default' acts in other environment settings"):
+        Distiller(config(mirroring=True)).fit(load_walker(TEACHER))
+    with pytest.raises(ParameterError, match="controller: a distillation's student acts in the synergy space"):
+        Distiller(config(controller="independent"))

@@ -121,7 +121,7 @@ class AdaptiveLearningRate(BaseCallback):
 class PolicyAnchor(BaseCallback):
     """Keeps a PPO policy near the walker it started from: every gradient step of the update adds
     ``coef(step) * mean_s sum_i (mu_i(s) - mu0_i(s))^2 / (2 sigma_i^2)`` to the loss, the KL divergence of the
-    policy's action distribution from the starting walker's (its means ``mu0`` with the policy's own noise
+    policy's action distribution from the starting walker's (its actions ``mu0`` with the policy's own noise
     ``sigma``, held fixed so the penalty cannot be paid by widening the noise), on ``batch_size`` observations drawn
     from the rollout the update learns from. ``coef`` fades linearly to 0 over ``fade_steps`` (None: constant).
 
@@ -132,7 +132,7 @@ class PolicyAnchor(BaseCallback):
     def __init__(self, walker: MlpWalker, coef: float, fade_steps: int | None, batch_size: int) -> None:
         super().__init__()
         self.walker, self.coef, self.fade_steps, self.batch_size = walker, coef, fade_steps, batch_size
-        self._generator = torch.Generator().manual_seed(0)
+        self._random = np.random.default_rng(0)
 
     def coefficient(self, step: int) -> float:
         if self.fade_steps is None:
@@ -142,32 +142,17 @@ class PolicyAnchor(BaseCallback):
     def _on_training_start(self) -> None:
         if not isinstance(self.model, PPO):
             raise ParameterError("policy_anchor", "the anchor to the starting walker is built for PPO runs")
-        layers = [torch.nn.Linear(w.shape[1], w.shape[0]) for w, _ in self.walker.layers]
-        with torch.no_grad():
-            for layer, (weight, bias) in zip(layers, self.walker.layers, strict=True):
-                layer.weight.copy_(torch.as_tensor(weight))
-                layer.bias.copy_(torch.as_tensor(bias))
-        self._anchor = layers
         self._hook = self.model.policy.optimizer.register_step_pre_hook(self._add_gradient)
 
     def _on_training_end(self) -> None:
         self._hook.remove()
 
-    def _anchor_means(self, observations: torch.Tensor) -> torch.Tensor:
-        """The starting walker's action means for observations normalised by the run's statistics."""
-        x = observations.double()
+    def walker_actions(self, observations: np.ndarray) -> torch.Tensor:
+        """The starting walker's actions, shape ``(n, n_actions)``, for observations as the policy sees them
+        (normalised by the run's statistics)."""
         envs = self.model.get_vec_normalize_env()
-        if envs is not None and envs.norm_obs:
-            raw = x * torch.as_tensor(np.sqrt(envs.obs_rms.var + envs.epsilon)) + torch.as_tensor(envs.obs_rms.mean)
-            network = self.walker.network
-            limit = network.clip_observation
-            x = torch.clamp((raw - torch.as_tensor(self.walker.obs_mean))
-                            / torch.as_tensor(np.sqrt(self.walker.obs_var + network.epsilon)), -limit, limit)
-        x = x.float()
-        with torch.no_grad():
-            for layer in self._anchor[:-1]:
-                x = torch.relu(layer(x))
-            return self._anchor[-1](x)
+        raw = envs.unnormalize_obs(observations) if envs is not None and envs.norm_obs else observations
+        return torch.as_tensor(np.stack([self.walker.act(o) for o in raw]))
 
     def _add_gradient(self, optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
         coef = self.coefficient(self.num_timesteps)
@@ -175,13 +160,12 @@ class PolicyAnchor(BaseCallback):
         if coef == 0.0 or not parameters:  # also while a critic warm-up freezes the policy
             return
         buffer = self.model.rollout_buffer
-        observations = torch.as_tensor(buffer.observations.reshape(-1, buffer.observations.shape[-1]))
-        rows = torch.randint(len(observations), (self.batch_size,), generator=self._generator)
-        observations = observations[rows]
-        distribution = self.model.policy.get_distribution(observations.to(self.model.device)).distribution
-        sigma = distribution.stddev.detach()
-        target = self._anchor_means(observations).to(self.model.device)
-        kl = ((distribution.mean - target) ** 2 / (2.0 * sigma**2)).sum(dim=-1).mean()
+        observations = buffer.observations.reshape(-1, buffer.observations.shape[-1])
+        observations = observations[self._random.integers(len(observations), size=self.batch_size)]
+        distribution = self.model.policy.get_distribution(torch.as_tensor(observations, device=self.model.device))
+        mean, sigma = distribution.distribution.mean, distribution.distribution.stddev.detach()
+        target = self.walker_actions(observations).to(mean)
+        kl = ((mean - target) ** 2 / (2.0 * sigma**2)).sum(dim=-1).mean()
         gradients = torch.autograd.grad(coef * kl, parameters, allow_unused=True)
         for parameter, gradient in zip(parameters, gradients, strict=True):
             if gradient is not None:

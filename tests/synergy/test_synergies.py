@@ -72,3 +72,12 @@ def test_shipped_default_basis_is_reproducible(table: ActivationTable) -> None:
     assert shipped.n_synergies == 10 and shipped.muscles == DEFAULT_MUSCLES
     fresh = SynergyExtractor(10, n_restarts=10, seed=0).fit(table).basis_
     assert match_bases(shipped, fresh)["mean_cosine"] > 0.999
+
+
+def test_activations_for_excitations_within_a_ceiling() -> None:
+    basis = default_basis()
+    target = np.clip(1.5 * basis.weights[0] + 0.5 * basis.weights[3], 0, None)  # synergy 0 beyond its ceiling
+    free = basis.activations_for(target)[0]
+    bounded = basis.activations_for(target, ceiling=1.0)[0]
+    assert free[0] == pytest.approx(1.5, abs=1e-6) and free[3] == pytest.approx(0.5, abs=1e-6)
+    assert bounded.max() <= 1.0 + 1e-9 and bounded[0] == pytest.approx(1.0, abs=1e-6)

@@ -96,7 +96,7 @@ def walker_distill(
     """Distil a walker into the synergy space (behaviour cloning, then DAgger): the student acts in the teacher's
     environment through the basis; its labels are the teacher's excitations projected onto it (VAF reported).
     Train on with `synergait train --controller synergy --init-policy OUT`."""
-    from dataclasses import asdict
+    import numpy as np
 
     from synergait.train.distill import Distiller, student_config
     from synergait.walker import load_walker
@@ -107,9 +107,11 @@ def walker_distill(
                           epochs=epochs).fit(walker, progress=not as_json)
     distiller.student_.save(out)
     emit({"out": str(out), "teacher": teacher, "cpu_hours": round(distiller.cpu_hours_, 4),
-          "iterations": [{**asdict(r), "vaf": round(r.vaf, 4), "loss": round(r.loss, 5),
-                          "mean_episode_steps": round(float(sum(r.episode_steps)) / len(r.episode_steps), 1)}
-                         for r in distiller.history_]}, as_json, "distillation")
+          "iterations": [{"iteration": r.iteration, "driver": r.driver, "vaf": round(r.vaf, 4),
+                          "samples": r.samples, "loss": round(r.loss, 5), "episodes": len(r.episode_steps),
+                          "mean_episode_steps": round(float(np.mean(r.episode_steps)), 1),
+                          "longest_episode_steps": max(r.episode_steps)} for r in distiller.history_]},
+         as_json, "distillation")
 
 
 @walker_app.command("import")

@@ -145,8 +145,9 @@ class StudentNetwork(torch.nn.Module):
 
 @dataclass
 class DistillationRound:
-    """One iteration: who drove, its episodes' control steps, the projection's VAF over its labels, the data
-    set's size after it and the student's mean squared action error on all of it."""
+    """One iteration: who drove, its episodes' control steps (the last one cut at the iteration's budget), the
+    projection's VAF over its labels, the data set's size after it and the student's mean squared action error on
+    all of it."""
 
     iteration: int
     driver: str

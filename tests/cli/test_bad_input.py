@@ -133,6 +133,7 @@ CASES = [
     ("distilling a synergy walker", ["walker", "distill", "synergy-default", "--out", "{out}"],
      "acts in the synergy space, not on every muscle"),
     ("latest of a non-run", ["walker", "export", "{empty_dir}", "--latest", "--out", "{out}"], "config.yaml"),
+    ("ranking a run without snapshots", ["walker", "rank", "{empty_dir}"], "no snapshots/"),
     ("unknown condition set", ["evaluate", "zero", "--conditions", "fast", "--out", "{out}"], "fast"),
     ("conditions CSV without speeds", ["evaluate", "zero", "--conditions", "{conditions.csv}", "--out", "{out}"],
      "conditions.csv"),

@@ -179,3 +179,26 @@ def test_a_time_limit_stops_with_a_checkpoint_and_resume_extends_the_budget(tmp_
     second = train(config, tmp_path / "run", resume=True, progress=False, total_steps=target)
     assert second.resumed_from == f"step_{first.num_timesteps}" and second.num_timesteps == target
     assert TrainConfig.from_yaml(tmp_path / "run" / "config.yaml").total_steps == target
+
+
+def test_snapshots_keep_the_policy_as_walkers_along_the_run(tmp_path: Path) -> None:
+    import numpy as np
+    from stable_baselines3 import PPO
+
+    from synergait.evaluate.walking import rank_walkers
+    from synergait.walker import load_walker
+
+    config = TrainConfig.preset("cpu", total_steps=512, n_envs=1, n_steps=256, batch_size=64,
+                                controller="independent", snapshot_every_steps=256, net_arch=[32, 32])
+    run = tmp_path / "run"
+    train(config, run, progress=False)
+    assert sorted(p.name for p in (run / "snapshots").iterdir()) == ["step_256", "step_512"]
+    first, last = (load_walker(run / "snapshots" / name) for name in ("step_256", "step_512"))
+    assert first.meta["policy_step"] == 256 and last.meta["policy"] == "snapshot"
+    model = PPO.load(run / "checkpoints" / "step_512" / "model.zip", device="cpu")
+    np.testing.assert_allclose(last.layers[-1][0], model.policy.action_net.weight.detach().numpy(), atol=1e-6)
+    assert not np.allclose(first.layers[-1][0], last.layers[-1][0])  # one update apart
+    ranked = rank_walkers([first, last], episodes=2, steps=15)
+    assert {r.policy for r in ranked} == {first.name, last.name}
+    assert [(r.walking, r.mean_steps) for r in ranked] == sorted(((r.walking, r.mean_steps) for r in ranked),
+                                                                 reverse=True)

@@ -81,6 +81,31 @@ def walker_export(run: Annotated[Path, typer.Argument(help="Training run directo
          "walker")
 
 
+@walker_app.command("rank")
+def walker_rank(run: Annotated[Path, typer.Argument(help="Training run directory with snapshots "
+                                                         "(snapshot_every_steps in its config).")],
+                episodes: Annotated[int, typer.Option(min=1, help="Episodes per snapshot.")] = 10,
+                steps: Annotated[int, typer.Option(min=1, help="Control steps per episode at most.")] = 1000,
+                speed: Annotated[float, typer.Option(help="Target speed, m/s.")] = 1.2,
+                seed: Annotated[int, typer.Option(help="Seed of the first episode.")] = 0,
+                as_json: JsonFlag = False) -> None:
+    """Walking test of every snapshot of a run, best first: choose a walker by how it walks rather than by the
+    few evaluation episodes that pick the run's best policy."""
+    from synergait.errors import InputFileError
+    from synergait.evaluate.walking import rank_walkers
+    from synergait.train.run import SNAPSHOTS_DIR
+    from synergait.walker import load_walker
+
+    snapshots = sorted((run / SNAPSHOTS_DIR).glob("step_*"), key=lambda p: int(p.name.removeprefix("step_")))
+    if not snapshots:
+        raise InputFileError(run, f"no {SNAPSHOTS_DIR}/ (set snapshot_every_steps in its config.yaml and resume)")
+    results = rank_walkers([load_walker(path) for path in snapshots], episodes=episodes, steps=steps,
+                           speed_m_s=speed, seed=seed, progress=not as_json)
+    emit({"run": str(run), "episodes": episodes, "steps": steps, "speed_m_s": speed,
+          "snapshots": [{"snapshot": r.policy, "walking": r.walking, "mean_steps": r.mean_steps,
+                         "mean_speed_m_s": round(r.mean_speed_m_s, 3)} for r in results]}, as_json, "snapshots")
+
+
 @walker_app.command("distill")
 def walker_distill(
         teacher: Annotated[str, typer.Argument(help="A walker acting on every muscle (shipped name or directory).")],

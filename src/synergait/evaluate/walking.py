@@ -86,3 +86,11 @@ def walking_test(walker: Walker, *, episodes: int = 10, steps: int = 400, speed_
         episode_gait_steps=[e.heel_strikes for e in runs], episode_distance_m=[round(e.distance_m, 3) for e in runs],
         episode_speed_m_s=[round(e.speed_m_s, 3) for e in runs], terminations=terminations,
         mean_reward_terms={k: sum(e.steps * e.reward_terms[k] for e in runs) / total for k in runs[0].reward_terms})
+
+
+def rank_walkers(walkers: list[Walker], *, progress: bool = False, **test: Any) -> list[WalkingTest]:
+    """The walking test (``test``: :func:`walking_test`'s settings) of each walker, best first: most episodes
+    walked, then the longest mean episode."""
+    results = [walking_test(walker, **test) for walker in track(walkers, description="walking tests",
+                                                                 disable=not progress, console=Console(stderr=True))]
+    return sorted(results, key=lambda r: (-r.walking, -r.mean_steps))

@@ -116,6 +116,10 @@ class TrainConfig(BaseModel):
     checkpoint_every_steps: int = Field(100_000, gt=0)
     #: Also checkpoint after this much wall time since the last checkpoint, so a kill loses at most this much.
     checkpoint_every_minutes: float = Field(10.0, gt=0)
+    #: Also keep the policy every this many steps as a walker directory (``RUN/snapshots/step_N``, plain arrays,
+    #: ~1 MB), so that the walker can be chosen by a walking test rather than by the few evaluation episodes that
+    #: pick ``best_model``; None: none kept.
+    snapshot_every_steps: int | None = Field(None, gt=0)
     env: WalkConfig = WalkConfig()
     #: A walker (shipped name or directory) whose policy network and observation normaliser start this run
     #: (fine-tuning); its environment must give the same observations and actions. None: a fresh network.

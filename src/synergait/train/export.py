@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from stable_baselines3.common.vec_env import VecNormalize
 
 from synergait.errors import InputFileError, ParameterError
 from synergait.train.config import TrainConfig
@@ -62,16 +63,23 @@ def sb3_walker(model_file: Path, config: TrainConfig, normaliser_file: Path | No
         model = algorithm.load(model_file, device="cpu")
     except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise InputFileError(model_file, f"not a Stable-Baselines3 {config.algo.upper()} model ({exc})") from None
-    arrays, activation, output = policy_arrays(model)
-    network = NetworkSpec(activation=activation, output=output)  # type: ignore[arg-type]
+    normaliser = None
     if normaliser_file is not None:
         with normaliser_file.open("rb") as f:
             normaliser = pickle.load(f)
-        if normaliser.norm_obs:
-            arrays.update(obs_mean=np.asarray(normaliser.obs_rms.mean), obs_var=np.asarray(normaliser.obs_rms.var))
-            network = network.model_copy(update={"normalize_observations": True,
-                                                 "clip_observation": float(normaliser.clip_obs),
-                                                 "epsilon": float(normaliser.epsilon)})
+    return model_walker(model, config, normaliser, name=name, meta=meta)
+
+
+def model_walker(model: Any, config: TrainConfig, normaliser: VecNormalize | None, *, name: str,
+                 meta: dict[str, Any]) -> MlpWalker:
+    """An SB3 model in memory (and its observation normaliser, if any) as an :class:`MlpWalker`."""
+    arrays, activation, output = policy_arrays(model)
+    network = NetworkSpec(activation=activation, output=output)  # type: ignore[arg-type]
+    if normaliser is not None and normaliser.norm_obs:
+        arrays.update(obs_mean=np.asarray(normaliser.obs_rms.mean), obs_var=np.asarray(normaliser.obs_rms.var))
+        network = network.model_copy(update={"normalize_observations": True,
+                                             "clip_observation": float(normaliser.clip_obs),
+                                             "epsilon": float(normaliser.epsilon)})
     return MlpWalker(name, config.spec, network, arrays, {**meta, "algorithm": config.algo},
                      config.model_dump(mode="json"))
 

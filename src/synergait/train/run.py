@@ -12,6 +12,7 @@ Run directory layout (written by :mod:`synergait.train.trainer`)::
     RUN/best_vecnormalize.pkl       its observation normaliser (when used)
     RUN/checkpoints/step_N/         model.zip, vecnormalize.pkl, replay_buffer.pkl (optional), state.json
     RUN/checkpoints/latest.json     which checkpoint is complete (written last, atomically)
+    RUN/snapshots/step_N/           the policy as a walker directory every ``snapshot_every_steps`` (optional)
     RUN/.lock                       held while a process trains the run
 
 SB3's files (``*.zip``, ``*.pkl``) are unpickled when read: a run directory is for its owner (resume, export);
@@ -33,6 +34,7 @@ from synergait.train.config import TrainConfig
 
 CONFIG_FILE, SUMMARY_FILE, EPISODES_FILE, EVALUATIONS_FILE = "config.yaml", "run.json", "episodes.csv", "eval.csv"
 BEST_MODEL_FILE, BEST_NORMALISER_FILE = "best_model.zip", "best_vecnormalize.pkl"
+SNAPSHOTS_DIR = "snapshots"
 EPISODE_FIELDS = ["step", "env", "return", "length", "wall_s", "cpu_s"]
 EVAL_FIELDS = ["step", "mean_return", "std_return", "mean_length", "wall_s"]
 

@@ -30,6 +30,7 @@ from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path, atomic_write_text
 from synergait.train.callbacks import AdaptiveLearningRate, CriticWarmup, ImitationFade, PolicyAnchor
 from synergait.train.config import PPOConfig, SACConfig, TrainConfig
+from synergait.train.export import model_walker
 from synergait.train.run import (
     BEST_MODEL_FILE,
     BEST_NORMALISER_FILE,
@@ -38,6 +39,7 @@ from synergait.train.run import (
     EPISODES_FILE,
     EVAL_FIELDS,
     EVALUATIONS_FILE,
+    SNAPSHOTS_DIR,
     RunSummary,
     latest_checkpoint,
 )
@@ -122,6 +124,8 @@ class RunCallback(BaseCallback):
         self._wall0, self._cpu0 = time.perf_counter(), time.process_time()
         self._next_eval = self._next_multiple(config.eval_every_steps)
         self._next_checkpoint = self._next_multiple(config.checkpoint_every_steps)
+        self._snapshot_every = config.snapshot_every_steps or 0
+        self._next_snapshot = self._next_multiple(self._snapshot_every) if self._snapshot_every else 0
         self._checkpoint_due = time.perf_counter() + config.checkpoint_every_minutes * 60
         self._eval_env: VecEnv | None = None
         self._last_eval_step: int | None = None
@@ -144,6 +148,9 @@ class RunCallback(BaseCallback):
         if step >= self._next_eval:
             self._next_eval += self.config.eval_every_steps
             self.evaluate()
+        if self._snapshot_every and step >= self._next_snapshot:
+            self._next_snapshot = (step // self._snapshot_every + 1) * self._snapshot_every
+            self.snapshot()
         if step >= self._next_checkpoint or time.perf_counter() >= self._checkpoint_due:
             if step >= self._next_checkpoint:
                 self._next_checkpoint = self._next_multiple(self.config.checkpoint_every_steps)
@@ -191,6 +198,16 @@ class RunCallback(BaseCallback):
             if normaliser is not None:
                 with atomic_path(self.run / BEST_NORMALISER_FILE) as tmp:
                     normaliser.save(str(tmp))
+
+    def snapshot(self) -> None:
+        """The policy now as a walker directory ``snapshots/step_N``."""
+        step = self.num_timesteps
+        _, cpu = self._elapsed()
+        meta = {"source_run": self.run.name, "controller": self.config.controller, "seed": self.config.seed,
+                "run_steps": step, "policy": "snapshot", "policy_step": step, "cpu_hours": cpu / 3600}
+        walker = model_walker(self.model, self.config, self.model.get_vec_normalize_env(),
+                              name=f"{self.run.name}@{step}", meta=meta)
+        walker.save(self.run / SNAPSHOTS_DIR / f"step_{step}")
 
     def checkpoint(self) -> None:
         step = self.num_timesteps

@@ -185,3 +185,11 @@ def test_shipped_walkers_load_by_name(name: str) -> None:
     assert {"seed", "cpu_hours", "run_steps"} <= set(walker.meta)
     observation, _ = walker.make_env().reset(seed=0)
     assert np.isfinite(walker.act(observation)).all()
+
+
+def test_the_shipped_imitation_walker_walks_25_s() -> None:
+    """The imitation walkers' target, on two of the target test's episodes (seeds 0 and 10)."""
+    walker = load_walker("independent-imitation")
+    for seed in (0, 10):
+        result = walking_test(walker, episodes=1, steps=1000, seed=seed)
+        assert result.walking == 1, (seed, result.episode_steps, result.episode_speed_m_s)

@@ -34,7 +34,7 @@ FORMAT_VERSION = 1
 WALKER_FILE = "walker.yaml"
 WEIGHTS_FILE = "weights.npz"
 #: Walkers shipped inside the package (``synergait/assets/policies/<name>``).
-SHIPPED_WALKERS = ("synergy-default", "independent-default")
+SHIPPED_WALKERS = ("synergy-default", "independent-default", "independent-imitation")
 
 
 class NetworkSpec(BaseModel):

@@ -28,6 +28,7 @@ from synergait.env import make_walk_env
 from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SynergyAction
 from synergait.errors import ParameterError
 from synergait.train.config import TrainConfig
+from synergait.train.export import layer_arrays
 from synergait.walker.policy import MlpWalker, NetworkSpec
 
 #: The student's observation normalisation (SB3 VecNormalize's defaults).
@@ -136,11 +137,8 @@ class StudentNetwork(torch.nn.Module):
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The weights as a walker stores them (``w0, b0, ...``, ``obs_mean``, ``obs_var``)."""
-        arrays = {"obs_mean": self.obs_mean.astype(np.float64), "obs_var": self.obs_var.astype(np.float64)}
-        for i, layer in enumerate(self.layers):
-            arrays[f"w{i}"] = layer.weight.detach().numpy().astype(np.float64)
-            arrays[f"b{i}"] = layer.bias.detach().numpy().astype(np.float64)
-        return arrays
+        return {**layer_arrays(list(self.layers)), "obs_mean": self.obs_mean.astype(np.float64),
+                "obs_var": self.obs_var.astype(np.float64)}
 
 
 @dataclass
@@ -221,11 +219,12 @@ class Distiller:
             driver = "teacher" if iteration == 0 else "student"
             labeller.residual_ss = labeller.total_ss = 0.0
             lengths: list[int] = []
-            while sum(lengths) < self.steps_per_iteration:
+            collected = 0
+            while collected < self.steps_per_iteration:
                 observation, _ = env.reset(seed=episode_seed)
                 episode_seed += 1
                 length, done = 0, False
-                while not done and sum(lengths) + length < self.steps_per_iteration:
+                while not done and collected < self.steps_per_iteration:
                     label = labeller.label(observation)
                     observations.append(observation.astype(np.float32))
                     labels.append(label)
@@ -233,6 +232,7 @@ class Distiller:
                     observation, _, terminated, truncated, _ = env.step(action)
                     done = terminated or truncated
                     length += 1
+                    collected += 1
                 lengths.append(length)
             loss = student.fit(np.array(observations), np.array(labels), epochs=self.epochs,
                                batch_size=self.batch_size, learning_rate=self.learning_rate, seed=config.seed)

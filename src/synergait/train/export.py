@@ -43,13 +43,19 @@ def action_network(model: Any) -> tuple[list[torch.nn.Linear], str, str]:
     return linear, "tanh" if activations == {"Tanh"} else "relu", output
 
 
+def layer_arrays(layers: list[torch.nn.Linear]) -> dict[str, np.ndarray]:
+    """Linear layers as a walker stores them: plain arrays ``w0, b0, w1, b1, ...``."""
+    arrays = {}
+    for i, layer in enumerate(layers):
+        arrays[f"w{i}"] = layer.weight.detach().cpu().numpy().astype(np.float64)
+        arrays[f"b{i}"] = layer.bias.detach().cpu().numpy().astype(np.float64)
+    return arrays
+
+
 def policy_arrays(model: Any) -> tuple[dict[str, np.ndarray], str, str]:
     """:func:`action_network` as plain arrays ``w0, b0, ...``, with its activation and output."""
     linear, activation, output = action_network(model)
-    arrays = {}
-    for i, layer in enumerate(linear):
-        arrays[f"w{i}"] = layer.weight.detach().cpu().numpy().astype(np.float64)
-        arrays[f"b{i}"] = layer.bias.detach().cpu().numpy().astype(np.float64)
+    arrays = layer_arrays(linear)
     return arrays, activation, output
 
 

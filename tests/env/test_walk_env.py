@@ -99,6 +99,21 @@ def test_curriculum_and_terrain_per_episode() -> None:
     assert len(set(terrains)) == 12
 
 
+def test_widening_scales_the_curriculum_and_terrain_around_the_centre() -> None:
+    from synergait.env.config import ConditionWidening
+
+    widening = ConditionWidening(steps=100, after_steps=20, centre_speed_m_s=1.2)
+    assert [widening.fraction(s) for s in (0, 20, 70, 120, 10**6)] == [0.0, 0.0, 0.5, 1.0, 1.0]
+    full, narrow = WalkEnv(), WalkEnv(WalkConfig(widening=widening))
+    narrow.condition_spread = 0.5
+    for i in range(4):
+        _, info = full.reset(seed=4 if i == 0 else None)
+        _, narrowed = narrow.reset(seed=4 if i == 0 else None)
+        assert narrowed["target_speed"] == pytest.approx(1.2 + 0.5 * (info["target_speed"] - 1.2))
+        np.testing.assert_allclose(narrow.terrain.pitches_rad, 0.5 * full.terrain.pitches_rad)
+        assert np.abs(full.terrain.pitches_rad).max() > 0.05  # drawn terrains are pitched up to 6 degrees
+
+
 def test_fixed_condition_mode() -> None:
     walk = WalkEnv(WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=5.0))
     for _ in range(3):

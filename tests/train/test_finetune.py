@@ -13,7 +13,7 @@ from stable_baselines3 import PPO
 
 from synergait.env.config import ImitationConfig
 from synergait.errors import ParameterError
-from synergait.train.callbacks import ImitationFade, PolicyAnchor
+from synergait.train.callbacks import EnvSchedule, PolicyAnchor
 from synergait.train.config import TrainConfig
 from synergait.train.trainer import make_algorithm, make_vec_env, train
 from synergait.train.warmstart import start_from, starting_walker
@@ -81,7 +81,7 @@ def test_the_imitation_fades_out_over_its_steps() -> None:
     config = config.model_copy(update={"env": config.env.model_copy(update={"imitation": imitation})})
     envs = make_vec_env(config)
     model = make_algorithm(config, envs)
-    model.learn(512, callback=ImitationFade(imitation))
+    model.learn(512, callback=EnvSchedule("imitation_fraction", imitation.fraction))
     assert envs.env_method("get_wrapper_attr", "imitation_fraction") == [0.5]  # set before the second rollout
     envs.close()
 

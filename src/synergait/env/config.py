@@ -162,6 +162,23 @@ class ImitationConfig(BaseModel):
         return min(1.0, max(0.0, 1.0 - (step - self.fade_after_steps) / self.fade_steps))
 
 
+class ConditionWidening(BaseModel):
+    """Widen the training conditions from one speed on level ground to the paper's curriculum and terrain (a
+    fine-tuning lever, not in the paper): with the spread ``s`` in [0, 1], an episode's target speed is
+    ``centre + s (v - centre)`` for the curriculum's speed ``v``, and its terrain's tile pitches are ``s`` times the
+    drawn ones. ``s`` rises linearly from 0 at step ``after_steps`` of a run to 1 ``steps`` later."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    steps: int = Field(gt=0)
+    after_steps: int = Field(0, ge=0)
+    centre_speed_m_s: float = Field(1.2, gt=0, le=5)
+
+    def fraction(self, step: int) -> float:
+        """The spread s in [0, 1] at training step ``step`` of a run."""
+        return min(1.0, max(0.0, (step - self.after_steps) / self.steps))
+
+
 class WalkConfig(BaseModel):
     """The predictive walking environment."""
 
@@ -179,6 +196,8 @@ class WalkConfig(BaseModel):
     terrain_pool_size: int = Field(10_000, gt=0)
     terrain_seed: int = 0
     max_pitch_deg: float = 6.0
+    #: Start a run near one condition and widen to the curriculum and terrain (None: the full range throughout).
+    widening: ConditionWidening | None = None
     #: Initial state: the Rajagopal right heel strike (the paper-like default), or a pose drawn from the whole
     #: gait cycle (the shipped library; a CPU-training lever, not in the paper).
     init_pose: Literal["heel_strike", "gait_cycle"] = "heel_strike"

@@ -188,7 +188,7 @@ class ImitationReward(gym.Wrapper):
 
     ``imitation_fraction`` (f in [0, 1], read and set through the wrapper chain; 1 after construction) scales the
     imitation and knee-lock terms, so that a fine-tuning stage can fade the imitation out
-    (:class:`synergait.train.callbacks.ImitationFade`); at 0 the episode no longer ends early. ``info`` gains
+    (:class:`synergait.train.callbacks.EnvSchedule`); at 0 the episode no longer ends early. ``info`` gains
     ``imitation`` (the weighted sum in [0, 1]), each term
     (``imitate_pose``, ``imitate_velocity``, ``imitate_root``, ``imitate_feet``, ``imitate_com``),
     ``knee_lock`` (loaded knees within ``knee_lock_rad`` of full extension) and ``task_reward``.

@@ -16,7 +16,9 @@
   NaN or unstable physics also ends the episode, with ``info["termination"]`` saying why; the env never raises
   for it.
 * Each reset takes the next target speed of the deterministic curriculum and a terrain from the pool (index
-  drawn from the env's seeded generator), or the fixed condition in evaluation mode.
+  drawn from the env's seeded generator), or the fixed condition in evaluation mode. With ``config.widening``
+  a training run sets ``condition_spread`` (s in [0, 1], 1 after construction): the target speed becomes
+  ``centre + s (v - centre)`` and the terrain's pitches s times the drawn ones.
 * ``info`` holds every reward term, the target speed, the terrain label, and ``heel_strike`` ("right", "left"
   or None) detected from the feet's vertical GRF crossing ``heel_strike_threshold_n`` upwards while that foot is
   ahead of the other one.
@@ -73,6 +75,7 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
                         self.body.muscle_indices([n if side == "r" else mirror_name(n) for n in second]))
                        for first, second in AGONIST_ANTAGONIST_PAIRS.values() for side in ("r", "l")]
         self.episode_index = -1
+        self.condition_spread = 1.0
         self.target_speed = self.config.fixed_speed_m_s or self.config.speed_curriculum[0]
         self.terrain: Terrain = flat_terrain(self.body.model.nmocap)
         self._steps = 0
@@ -166,6 +169,10 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
             curriculum = config.speed_curriculum
             self.target_speed = float(curriculum[self.episode_index % len(curriculum)])
             self.terrain = self.terrains[int(options.get("terrain_index", self.np_random.integers(len(self.terrains))))]
+            if config.widening is not None and self.condition_spread < 1.0:
+                spread, centre = self.condition_spread, config.widening.centre_speed_m_s
+                self.target_speed = centre + spread * (self.target_speed - centre)
+                self.terrain = Terrain(spread * self.terrain.pitches_rad, label=f"{self.terrain.label} x {spread:.2f}")
         self.target_speed = float(options.get("target_speed", self.target_speed))
         self.body.set_terrain(self.terrain)
         pose = (self.pose_library[int(self.np_random.integers(len(self.pose_library)))]

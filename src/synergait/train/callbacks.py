@@ -6,29 +6,31 @@ left them; the adaptive learning rate starts again from the configured rate and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 
-from synergait.env.config import ImitationConfig
 from synergait.errors import ParameterError
 from synergait.walker.policy import MlpWalker
 
 
-class ImitationFade(BaseCallback):
-    """Sets the imitation stage's fade ``f = imitation.fraction(step)`` in every training environment before each
-    rollout: the imitation terms and early termination fade out as the run goes on."""
+class EnvSchedule(BaseCallback):
+    """Sets the attribute ``name`` of every training environment (through its wrappers) to ``fraction(step)``
+    before each rollout, e.g. the imitation fade (``imitation_fraction``, the terms and early termination fading
+    out) or the conditions' widening (``condition_spread``)."""
 
-    def __init__(self, imitation: ImitationConfig) -> None:
+    def __init__(self, name: str, fraction: Callable[[int], float]) -> None:
         super().__init__()
-        self.imitation = imitation
+        self.name, self.fraction = name, fraction
 
     def _apply(self) -> None:
-        fraction = self.imitation.fraction(self.num_timesteps)
-        self.training_env.env_method("set_wrapper_attr", "imitation_fraction", fraction)
-        self.logger.record("train/imitation_fraction", fraction)
+        value = self.fraction(self.num_timesteps)
+        self.training_env.env_method("set_wrapper_attr", self.name, value)
+        self.logger.record(f"train/{self.name}", value)
 
     def _on_training_start(self) -> None:
         self._apply()

@@ -28,7 +28,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path, atomic_write_text
-from synergait.train.callbacks import AdaptiveLearningRate, CriticWarmup, ImitationFade, PolicyAnchor
+from synergait.train.callbacks import AdaptiveLearningRate, CriticWarmup, EnvSchedule, PolicyAnchor
 from synergait.train.config import PPOConfig, SACConfig, TrainConfig
 from synergait.train.export import model_walker
 from synergait.train.run import (
@@ -343,7 +343,9 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
     callback = RunCallback(run, config, state, time_limit_s)
     schedules: list[BaseCallback] = []
     if config.env.imitation is not None and config.env.imitation.fade_steps is not None:
-        schedules.append(ImitationFade(config.env.imitation))
+        schedules.append(EnvSchedule("imitation_fraction", config.env.imitation.fraction))
+    if config.env.widening is not None:
+        schedules.append(EnvSchedule("condition_spread", config.env.widening.fraction))
     if config.critic_warmup_steps:
         schedules.append(CriticWarmup(config.critic_warmup_steps))
     if isinstance(config.algorithm, PPOConfig) and config.algorithm.adaptive_kl is not None:

@@ -203,3 +203,9 @@ def test_train_keeps_the_config_files_controller_and_seed(tmp_path: Path) -> Non
     assert result["num_timesteps"] == 128
     trained = TrainConfig.from_yaml(tmp_path / "run" / "config.yaml")
     assert (trained.controller, trained.seed) == ("independent", 7)  # no CLI default overrides the file
+
+
+def test_walker_check_names_a_missing_walker_in_one_line() -> None:
+    result = run("walker", "check", "no-such-walker", "--json")
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "no-such-walker" in result.stderr

@@ -88,22 +88,51 @@ def walker_rank(run: Annotated[Path, typer.Argument(help="Training run directory
                 steps: Annotated[int, typer.Option(min=1, help="Control steps per episode at most.")] = 1000,
                 speed: Annotated[float, typer.Option(help="Target speed, m/s.")] = 1.2,
                 seed: Annotated[int, typer.Option(help="Seed of the first episode.")] = 0,
+                targets: Annotated[bool, typer.Option("--targets", help="Rank by the walking targets' conditions "
+                                                                        "(`synergait walker check`) instead of "
+                                                                        "one speed.")] = False,
                 as_json: JsonFlag = False) -> None:
     """Walking test of every snapshot of a run, best first: choose a walker by how it walks rather than by the
     few evaluation episodes that pick the run's best policy."""
     from synergait.errors import InputFileError
-    from synergait.evaluate.walking import rank_walkers
+    from synergait.evaluate.walking import check_targets, rank_walkers
     from synergait.train.run import SNAPSHOTS_DIR
     from synergait.walker import load_walker
 
     snapshots = sorted((run / SNAPSHOTS_DIR).glob("step_*"), key=lambda p: int(p.name.removeprefix("step_")))
     if not snapshots:
         raise InputFileError(run, f"no {SNAPSHOTS_DIR}/ (set snapshot_every_steps in its config.yaml and resume)")
-    results = rank_walkers([load_walker(path) for path in snapshots], episodes=episodes, steps=steps,
-                           speed_m_s=speed, seed=seed, progress=not as_json)
+    walkers = [load_walker(path) for path in snapshots]
+    if targets:
+        checks = sorted((check_targets(w, steps=steps, seed=seed, progress=not as_json) for w in walkers),
+                        key=lambda c: (-sum(c.passed), -c.walking, -c.mean_steps))
+        emit({"run": str(run), "steps": steps, "snapshots": [
+            {"snapshot": c.policy, "conditions_passed": sum(c.passed), "walking": c.walking,
+             "mean_steps": round(c.mean_steps, 1),
+             "walked": " ".join(f"{t.walking}/{t.episodes}" for t in c.tests)} for c in checks]}, as_json, "snapshots")
+        return
+    results = rank_walkers(walkers, episodes=episodes, steps=steps, speed_m_s=speed, seed=seed,
+                           progress=not as_json)
     emit({"run": str(run), "episodes": episodes, "steps": steps, "speed_m_s": speed,
           "snapshots": [{"snapshot": r.policy, "walking": r.walking, "mean_steps": r.mean_steps,
                          "mean_speed_m_s": round(r.mean_speed_m_s, 3)} for r in results]}, as_json, "snapshots")
+
+
+@walker_app.command("check")
+def walker_check(policy: PolicyArgument,
+                 steps: Annotated[int, typer.Option(min=1, help="Control steps per episode (40 Hz).")] = 1000,
+                 seed: Annotated[int, typer.Option(help="Seed of each condition's first episode.")] = 0,
+                 speed_tolerance: Annotated[float, typer.Option(min=0.0, help="An episode walks at the target "
+                                                                              "speed +/- this, m/s.")] = 0.15,
+                 as_json: JsonFlag = False) -> None:
+    """The walking targets: 9 of 10 episodes walk --steps at 1.2 m/s on level ground, 4 of 5 at 0.8 and 1.6 m/s
+    and at 1.2 m/s on +/-5 degree slopes (walking: no fall, mean speed within --speed-tolerance of the target)."""
+    from synergait.evaluate.walking import check_targets
+    from synergait.walker import load_walker
+
+    result = check_targets(load_walker(policy), steps=steps, seed=seed, speed_tolerance_m_s=speed_tolerance,
+                           progress=not as_json)
+    emit(result.as_dict(), as_json, f"{policy} walking targets")
 
 
 @walker_app.command("distill")

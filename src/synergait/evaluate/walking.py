@@ -1,7 +1,8 @@
 """The walking test: deterministic episodes at one condition, and whether the walker walks.
 
 Walking (the walker issues' target): an episode reaches ``steps`` control steps (25 s at 40 Hz for 1000) without a
-fall, at a mean forward speed within ``speed_tolerance_m_s`` (0.15 m/s) of the target.
+fall, at a mean forward speed within ``speed_tolerance_m_s`` (0.15 m/s) of the target. :data:`WALKING_TARGETS`
+are the predictive walkers' conditions and how many episodes of each must walk (:func:`check_targets`).
 """
 
 from __future__ import annotations
@@ -86,6 +87,64 @@ def walking_test(walker: Walker, *, episodes: int = 10, steps: int = 400, speed_
         episode_gait_steps=[e.heel_strikes for e in runs], episode_distance_m=[round(e.distance_m, 3) for e in runs],
         episode_speed_m_s=[round(e.speed_m_s, 3) for e in runs], terminations=terminations,
         mean_reward_terms={k: sum(e.steps * e.reward_terms[k] for e in runs) / total for k in runs[0].reward_terms})
+
+
+@dataclass(frozen=True)
+class WalkingTarget:
+    """A condition (target speed, m/s; ground slope, degrees) and how many of its episodes must walk."""
+
+    speed_m_s: float
+    slope_deg: float
+    episodes: int
+    required: int
+
+
+#: The predictive walkers' targets: 9 of 10 at 1.2 m/s on level ground, 4 of 5 at 0.8 and at 1.6 m/s, and 4 of 5
+#: at 1.2 m/s up and down a 5-degree slope.
+WALKING_TARGETS = (WalkingTarget(1.2, 0.0, 10, 9), WalkingTarget(0.8, 0.0, 5, 4), WalkingTarget(1.6, 0.0, 5, 4),
+                   WalkingTarget(1.2, 5.0, 5, 4), WalkingTarget(1.2, -5.0, 5, 4))
+
+
+@dataclass
+class TargetCheck:
+    """The walking test at every condition of ``targets`` (``tests[i]`` for ``targets[i]``)."""
+
+    policy: str
+    targets: tuple[WalkingTarget, ...]
+    tests: list[WalkingTest]
+
+    @property
+    def passed(self) -> list[bool]:
+        return [t.walking >= target.required for t, target in zip(self.tests, self.targets, strict=True)]
+
+    @property
+    def walking(self) -> int:
+        """Episodes walked over all conditions."""
+        return sum(t.walking for t in self.tests)
+
+    @property
+    def mean_steps(self) -> float:
+        """Control steps per episode over all conditions."""
+        return float(np.mean([s for t in self.tests for s in t.episode_steps]))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"policy": self.policy, "all_passed": all(self.passed), "walking": self.walking,
+                "episodes": sum(t.episodes for t in self.tests), "mean_steps": self.mean_steps,
+                "conditions": [{"speed_m_s": t.speed_m_s, "slope_deg": t.slope_deg, "walking": t.walking,
+                                "episodes": t.episodes, "required": target.required, "passed": ok,
+                                "mean_steps": t.mean_steps, "mean_speed_m_s": round(t.mean_speed_m_s, 3),
+                                "terminations": t.terminations}
+                               for t, target, ok in zip(self.tests, self.targets, self.passed, strict=True)]}
+
+
+def check_targets(walker: Walker, targets: tuple[WalkingTarget, ...] = WALKING_TARGETS, *, steps: int = 1000,
+                  seed: int = 0, speed_tolerance_m_s: float = 0.15, progress: bool = False) -> TargetCheck:
+    """The walking test (:func:`walking_test`, episodes seeded from ``seed``) at every target condition."""
+    tests = [walking_test(walker, episodes=target.episodes, steps=steps, speed_m_s=target.speed_m_s,
+                          slope_deg=target.slope_deg, seed=seed, speed_tolerance_m_s=speed_tolerance_m_s)
+             for target in track(targets, description="walking targets", disable=not progress,
+                                 console=Console(stderr=True))]
+    return TargetCheck(walker.name, tuple(targets), tests)
 
 
 def rank_walkers(walkers: list[Walker], *, progress: bool = False, **test: Any) -> list[WalkingTest]:

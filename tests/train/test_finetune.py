@@ -44,6 +44,29 @@ def test_a_run_started_from_a_walker_acts_as_the_walker() -> None:
     envs.close()
 
 
+def test_an_observation_constant_for_the_walker_starts_with_no_weight_and_unit_scale() -> None:
+    """The finetune walker saw one target speed: a new one must not reach the normaliser's clip."""
+    config = TrainConfig.preset("predictive", controller="independent", seed=0,
+                                init_policy="independent-imitation", **SHORT)
+    walker = starting_walker(config)
+    envs = make_vec_env(config)
+    model = make_algorithm(config, envs)
+    start_from(model, envs, walker)
+    speed = envs.env_method("get_wrapper_attr", "observation_labels")[0].index("target_speed")
+    assert walker.obs_var[speed] < 1e-9  # trained at 1.2 m/s only
+    assert envs.obs_rms.var[speed] == 1.0
+    layers = model.policy.mlp_extractor.policy_net
+    assert float(layers[0].weight[:, speed].detach().abs().max()) == 0.0
+    envs.reset()
+    raw = envs.get_original_obs().copy()
+    for target in (0.7, 1.6):  # the policy acts as the walker at the walker's speed, at any target speed
+        raw[0, speed] = target
+        action, _ = model.predict(envs.normalize_obs(raw), deterministic=True)
+        raw[0, speed] = 1.2
+        np.testing.assert_allclose(action[0], walker.act(raw[0]), atol=1e-4)
+    envs.close()
+
+
 def test_a_walker_that_does_not_fit_the_run_is_refused() -> None:
     with pytest.raises(ParameterError, match="init_policy: 'independent-default' acts with controller independent"):
         starting_walker(from_shipped(controller="synergy"))

@@ -18,6 +18,11 @@ from synergait.train.config import TrainConfig
 from synergait.train.export import action_network
 from synergait.walker.policy import MlpWalker, load_walker
 
+#: Observation components whose variance in the walker's training stayed below this were constant there (the
+#: target speed of a walker trained at one speed; the zeroed global translation): their normalised value was 0,
+#: and with the walker's variance any change (a new target speed) would reach the clip (+/-10).
+CONSTANT_VARIANCE = 1e-9
+
 #: Observation count the running normaliser credits the walker's statistics with, so that the first rollouts of
 #: the new run nudge them instead of replacing them (SB3's running mean starts from a count of 1e-4).
 NORMALISER_PRIOR_COUNT = 1e6
@@ -51,6 +56,10 @@ def _short(value: object) -> str:
 def start_from(model: BaseAlgorithm, envs: VecEnv, walker: MlpWalker) -> None:
     """Copy ``walker``'s action network into ``model``'s policy and its observation statistics into ``envs``.
 
+    An observation component that was constant in the walker's training (variance below
+    :data:`CONSTANT_VARIANCE`) gets variance 1 (its raw units) and zero weights into the first layer: the run
+    starts acting exactly as the walker at any value of it, and learns to use it where the new task varies it.
+
     Raises ParameterError when the layer sizes, observation or action counts or normalisation differ."""
     layers, _, _ = action_network(model)
     theirs = [tuple(w.shape) for w, _ in walker.layers]
@@ -58,18 +67,20 @@ def start_from(model: BaseAlgorithm, envs: VecEnv, walker: MlpWalker) -> None:
     if theirs != ours:
         raise ParameterError("init_policy", f"'{walker.name}' has layers {theirs} (out, in); this run's network "
                                             f"{ours}: set net_arch to the walker's hidden sizes")
-    with torch.no_grad():
-        for layer, (weight, bias) in zip(layers, walker.layers, strict=True):
-            layer.weight.copy_(torch.as_tensor(weight, dtype=layer.weight.dtype))
-            layer.bias.copy_(torch.as_tensor(bias, dtype=layer.bias.dtype))
     normalises = isinstance(envs, VecNormalize) and envs.norm_obs
     if walker.network.normalize_observations != normalises:
         raise ParameterError("init_policy", f"'{walker.name}' normalises its observations: "
                                             f"{walker.network.normalize_observations}, this run: {normalises}; "
                                             "set normalize_observations to match")
+    constant = np.asarray(walker.obs_var) < CONSTANT_VARIANCE if normalises else np.zeros(ours[0][1], dtype=bool)
+    with torch.no_grad():
+        for layer, (weight, bias) in zip(layers, walker.layers, strict=True):
+            layer.weight.copy_(torch.as_tensor(weight, dtype=layer.weight.dtype))
+            layer.bias.copy_(torch.as_tensor(bias, dtype=layer.bias.dtype))
+        layers[0].weight[:, torch.as_tensor(constant)] = 0.0
     if normalises:
         assert isinstance(envs, VecNormalize)
         envs.obs_rms.mean = np.asarray(walker.obs_mean, dtype=np.float64).copy()
-        envs.obs_rms.var = np.asarray(walker.obs_var, dtype=np.float64).copy()
+        envs.obs_rms.var = np.where(constant, 1.0, np.asarray(walker.obs_var, dtype=np.float64))
         envs.obs_rms.count = NORMALISER_PRIOR_COUNT
         envs.clip_obs, envs.epsilon = walker.network.clip_observation, walker.network.epsilon

@@ -123,6 +123,18 @@ def test_the_adaptive_learning_rate_follows_the_updates_kl(target_kl: float, fac
     envs.close()
 
 
+def test_the_adaptive_learning_rate_waits_while_the_policy_is_frozen() -> None:
+    from synergait.train.callbacks import AdaptiveLearningRate, CriticWarmup
+
+    config = TrainConfig.preset("cpu", controller="independent", n_envs=1, n_steps=256, batch_size=64,
+                                net_arch=[32, 32], learning_rate=1e-4, adaptive_kl=1e-9)
+    envs = make_vec_env(config)
+    model = make_algorithm(config, envs)
+    model.learn(1024, callback=[CriticWarmup(10_000), AdaptiveLearningRate(config.learning_rate, 1e-9)])
+    assert model.lr_schedule(1.0) == pytest.approx(1e-4)  # every update's KL was 0: the rate stays
+    envs.close()
+
+
 def _distance_to_walker(model: PPO, anchor: PolicyAnchor) -> float:
     """RMS distance of the policy's action means from the starting walker's, over the last rollout."""
     buffer = model.rollout_buffer

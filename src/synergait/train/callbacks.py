@@ -108,7 +108,7 @@ class AdaptiveLearningRate(BaseCallback):
 
     def _on_rollout_start(self) -> None:  # after the previous update, whose KL the logger still holds
         kl = self.model.logger.name_to_value.get("train/approx_kl")
-        if kl is None:
+        if not kl:  # no update yet, or a frozen policy (critic warm-up): nothing to adapt to
             return
         if kl > 2.0 * self.target_kl:
             self.schedule.value = max(self.schedule.value / 1.5, self.rate / 1000.0)

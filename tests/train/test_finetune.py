@@ -168,3 +168,25 @@ def test_the_policy_anchor_fades_and_needs_a_walker() -> None:
     assert [anchor.coefficient(s) for s in (0, 500, 1000, 5000)] == [2.0, 1.0, 0.0, 0.0]
     with pytest.raises(ValueError, match="policy_anchor needs init_policy"):
         TrainConfig.preset("imitation", policy_anchor=1.0)
+
+
+def test_a_synergy_walker_carries_its_basis_and_starts_runs_through_it(tmp_path: Path) -> None:
+    import yaml
+
+    from synergait.synergy.basis import SynergyBasis, default_basis
+
+    own = SynergyBasis.random(default_basis().muscles, 10, seed=3)
+    own.save(tmp_path / "other.npz")
+    load_walker("synergy-default").save(tmp_path / "first")
+    content = yaml.safe_load((tmp_path / "first" / "walker.yaml").read_text())
+    content["spec"]["basis"] = str(tmp_path / "other.npz")  # trained elsewhere through its own basis
+    (tmp_path / "first" / "walker.yaml").write_text(yaml.safe_dump(content))
+    load_walker(tmp_path / "first").save(tmp_path / "walker")
+    (tmp_path / "other.npz").unlink()  # the walker directory alone must be enough
+    loaded = load_walker(tmp_path / "walker")
+    np.testing.assert_array_equal(SynergyBasis.load(loaded.spec.basis).weights, own.weights)
+    config = TrainConfig.model_validate({**loaded.training, **SHORT, "init_policy": str(tmp_path / "walker")})
+    with pytest.raises(ParameterError, match="acts through the basis"):
+        starting_walker(config.model_copy(update={"basis": None}))  # the run's basis is the shipped one
+    own.save(tmp_path / "copy.npz")  # the same basis under another name is the same basis
+    starting_walker(config.model_copy(update={"basis": str(tmp_path / "copy.npz")}))

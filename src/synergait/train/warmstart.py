@@ -14,6 +14,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 
 from synergait.errors import ParameterError
+from synergait.synergy.basis import SynergyBasis, default_basis
 from synergait.train.config import TrainConfig
 from synergait.train.export import action_network
 from synergait.walker.policy import MlpWalker, load_walker
@@ -35,18 +36,27 @@ def starting_walker(config: TrainConfig) -> MlpWalker:
     if not isinstance(walker, MlpWalker):
         raise ParameterError("init_policy", f"'{source}' is a baseline walker, not a trained policy")
     spec, own = walker.spec, config.spec
-    for what, theirs, ours in (("controller", spec.controller, own.controller), ("basis", spec.basis, own.basis),
+    for what, theirs, ours in (("controller", spec.controller, own.controller),
                                ("mirroring", spec.mirrored, own.mirrored),
                                ("env.action", spec.env.action, own.env.action)):
         if theirs != ours:
             raise ParameterError("init_policy", f"'{source}' acts with {what} {_short(theirs)}, this run with "
                                                 f"{_short(ours)}: its actions would mean something else here")
+    if own.controller == "synergy" and _basis_weights(spec.basis) != _basis_weights(own.basis):
+        raise ParameterError("init_policy", f"'{source}' acts through the basis {spec.basis or 'shipped'}, this run "
+                                            f"through {own.basis or 'the shipped one'}: pass the walker's --basis")
     expected = "clip" if config.algo == "ppo" else "tanh"
     if walker.network.output != expected or walker.network.activation != "relu":
         raise ParameterError("init_policy", f"'{source}' is a {walker.network.activation} network with "
                                             f"{walker.network.output} output; a {config.algo.upper()} run needs "
                                             f"relu with {expected} output")
     return walker
+
+
+def _basis_weights(path: str | None) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """A basis by content (the same basis may be named by different paths: a walker carries its own copy)."""
+    basis = SynergyBasis.load(path) if path is not None else default_basis()
+    return basis.muscles, tuple(np.round(basis.weights, 9).ravel())
 
 
 def _short(value: object) -> str:

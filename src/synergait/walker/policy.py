@@ -33,6 +33,8 @@ from synergait.walker.spec import EnvSpec
 FORMAT_VERSION = 1
 WALKER_FILE = "walker.yaml"
 WEIGHTS_FILE = "weights.npz"
+#: A synergy walker's own basis travels in its directory under this name (a plain-array SynergyBasis .npz).
+BASIS_FILE = "basis.npz"
 #: Walkers shipped inside the package (``synergait/assets/policies/<name>``).
 SHIPPED_WALKERS = ("synergy-default", "independent-default", "independent-imitation")
 
@@ -105,16 +107,23 @@ class MlpWalker(Walker):
         return np.clip(x, self.action_low, self.action_high).astype(np.float32)
 
     def save(self, directory: str | Path) -> Path:
-        """Write ``walker.yaml`` and ``weights.npz`` into ``directory`` (created)."""
+        """Write ``walker.yaml`` and ``weights.npz`` into ``directory`` (created), and the walker's synergy basis
+        as ``basis.npz`` when it has its own (not the shipped one), so that the directory works anywhere."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
+        spec = self.spec
+        if spec.basis is not None:
+            from synergait.synergy.basis import SynergyBasis
+
+            SynergyBasis.load(spec.basis).save(directory / BASIS_FILE)
+            spec = spec.model_copy(update={"basis": BASIS_FILE})
         arrays = {f"{kind}{i}": array for i, layer in enumerate(self.layers)
                   for kind, array in zip("wb", layer, strict=True)}
         if self.obs_mean is not None and self.obs_var is not None:
             arrays.update(obs_mean=self.obs_mean, obs_var=self.obs_var)
         with atomic_path(directory / WEIGHTS_FILE) as tmp, tmp.open("wb") as f:
             np.savez_compressed(f, **{k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()})
-        content = WalkerFile(spec=self.spec, network=self.network, provenance=self.meta, training=self.training)
+        content = WalkerFile(spec=spec, network=self.network, provenance=self.meta, training=self.training)
         atomic_write_text(directory / WALKER_FILE, yaml.safe_dump(content.model_dump(mode="json"), sort_keys=False))
         return directory
 
@@ -141,8 +150,10 @@ class MlpWalker(Walker):
                 weights = {key: np.asarray(arrays[key], dtype=np.float64) for key in arrays.files}
         except (OSError, ValueError) as exc:
             raise InputFileError(weights_file, f"not a plain-array .npz ({exc})") from None
-        return cls(name or str(directory), content.spec, content.network, weights, content.provenance,
-                   content.training)
+        spec = content.spec
+        if spec.basis is not None and (directory / spec.basis).is_file():  # its own basis, beside it
+            spec = spec.model_copy(update={"basis": str(directory / spec.basis)})
+        return cls(name or str(directory), spec, content.network, weights, content.provenance, content.training)
 
 
 def _layers(weights: dict[str, np.ndarray], name: str) -> list[tuple[np.ndarray, np.ndarray]]:

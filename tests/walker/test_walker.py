@@ -187,9 +187,10 @@ def test_shipped_walkers_load_by_name(name: str) -> None:
     assert np.isfinite(walker.act(observation)).all()
 
 
-def test_the_shipped_imitation_walker_walks_25_s() -> None:
+@pytest.mark.parametrize("name", ["independent-imitation", "synergy-imitation"])
+def test_the_shipped_imitation_walkers_walk_25_s(name: str) -> None:
     """The imitation walkers' target, on two of the target test's episodes (seeds 0 and 10)."""
-    walker = load_walker("independent-imitation")
+    walker = load_walker(name)
     for seed in (0, 10):
         result = walking_test(walker, episodes=1, steps=1000, seed=seed)
         assert result.walking == 1, (seed, result.episode_steps, result.episode_speed_m_s)

@@ -76,8 +76,8 @@ BasisOption = Annotated[Path | None, typer.Option(help="Right-leg SynergyBasis .
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML file with environment settings.")]
 OptionalControllerOption = Annotated[str | None, typer.Option(
     help="independent or synergy (default: the walker's own; independent for random/zero).")]
-POLICY_HELP = ("synergy-default, independent-default, independent-imitation (shipped walkers), a walker directory "
-               "(`walker export` writes one from a run), random or zero.")
+POLICY_HELP = ("synergy-default, independent-default, independent-imitation, synergy-imitation (shipped walkers), a "
+               "walker directory (`walker export` writes one from a run), random or zero.")
 PolicyOption = Annotated[str, typer.Option(help=POLICY_HELP)]
 PolicyArgument = Annotated[str, typer.Argument(help=POLICY_HELP)]
 

@@ -36,7 +36,7 @@ WEIGHTS_FILE = "weights.npz"
 #: A synergy walker's own basis travels in its directory under this name (a plain-array SynergyBasis .npz).
 BASIS_FILE = "basis.npz"
 #: Walkers shipped inside the package (``synergait/assets/policies/<name>``).
-SHIPPED_WALKERS = ("synergy-default", "independent-default", "independent-imitation")
+SHIPPED_WALKERS = ("synergy-default", "independent-default", "independent-imitation", "synergy-imitation")
 
 
 class NetworkSpec(BaseModel):

@@ -19,39 +19,20 @@ import json
 import warnings
 from dataclasses import replace
 
-import mujoco
 import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
-from torque_envelope import JOINTS, isolated_maximum  # the sibling script (run from experiments/ or its parent)
+from torque_envelope import (  # the sibling script (run from experiments/ or its parent)
+    effect_matrices,
+    isolated_maximum,
+)
 
-from synergait.env import WalkConfig, WalkEnv
 from synergait.inverse import rajagopal_activations
-from synergait.model.pose import load_pose_library
 from synergait.synergy.basis import default_basis
 from synergait.synergy.extract import vaf
 
 #: Directions scored: (joint index in JOINTS, sign); hip rotation (index 2) is left out.
 DIRECTIONS = [(d, s) for d in (0, 1, 3, 4) for s in (1.0, -1.0)]
-
-
-def effect_matrices() -> tuple[list[np.ndarray], tuple[str, ...]]:
-    """Per pose: N m per unit excitation of each right-leg muscle on the five right-leg DOFs, shape (5, 40)."""
-    walk = WalkEnv(WalkConfig())
-    body = walk.body
-    model, data = body.model, body.data
-    dofs = np.array([model.jnt_dofadr[model.joint(j).id] for j in JOINTS])
-    muscles = default_basis().muscles
-    right = body.muscle_indices(muscles)
-    moment = np.zeros((model.nu, model.nv))
-    effects = []
-    for pose in load_pose_library()[::6]:
-        body.set_pose(pose)
-        mujoco.mj_forward(model, data)
-        _, gain = body.force_per_activation()
-        arms = body.coupling_jacobian(dofs).T @ body.moment_arms(moment).T
-        effects.append((arms * gain)[:, right])
-    return effects, muscles
 
 
 def envelope(effects: list[np.ndarray], weights: np.ndarray | None) -> np.ndarray:
@@ -67,11 +48,12 @@ def envelope(effects: list[np.ndarray], weights: np.ndarray | None) -> np.ndarra
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--candidates", type=int, default=40)
+    parser.add_argument("--candidates", type=int, default=200)
     parser.add_argument("--vaf-slack", type=float, default=0.002)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    effects, muscles = effect_matrices()
+    muscles = default_basis().muscles
+    effects = effect_matrices(muscles)
     data = rajagopal_activations().select(muscles)
     every_muscle = envelope(effects, None)
     candidates = []

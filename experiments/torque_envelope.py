@@ -36,26 +36,33 @@ def isolated_maximum(effect: np.ndarray, upper: np.ndarray, dof: int, sign: floa
     return float(sign * effect[dof] @ res.x) if res.success else float("nan")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--ceiling", type=float, default=1.0, help="upper bound of a synergy activation")
-    parser.add_argument("--basis", default=None, help="a SynergyBasis .npz (default: the shipped one)")
-    args = parser.parse_args()
-    walk = WalkEnv(WalkConfig())
-    body = walk.body
+def effect_matrices(muscles: tuple[str, ...]) -> list[np.ndarray]:
+    """Per pose of the library (every sixth): N m per unit excitation of each of ``muscles`` on the five right-leg
+    DOFs of :data:`JOINTS`, from the muscles' force at full activation and their moment arms, shape (5, m)."""
+    body = WalkEnv(WalkConfig()).body
     model, data = body.model, body.data
     dofs = np.array([model.jnt_dofadr[model.joint(j).id] for j in JOINTS])
-    basis = SynergyBasis.load(args.basis) if args.basis else default_basis()
-    right = body.muscle_indices(basis.muscles)
+    columns = body.muscle_indices(muscles)
     moment = np.zeros((model.nu, model.nv))
-    envelopes: dict[str, list[list[float]]] = {"independent": [], "synergy": []}
+    effects = []
     for pose in load_pose_library()[::6]:
         body.set_pose(pose)
         mujoco.mj_forward(model, data)
         _, gain = body.force_per_activation()
         arms = body.coupling_jacobian(dofs).T @ body.moment_arms(moment).T  # (5, n_muscles), m
-        per_muscle = (arms * gain)[:, right]  # N m per unit excitation of each right-leg muscle
-        spaces = {"independent": (per_muscle, np.ones(len(right))),
+        effects.append((arms * gain)[:, columns])
+    return effects
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ceiling", type=float, default=1.0, help="upper bound of a synergy activation")
+    parser.add_argument("--basis", default=None, help="a SynergyBasis .npz (default: the shipped one)")
+    args = parser.parse_args()
+    basis = SynergyBasis.load(args.basis) if args.basis else default_basis()
+    envelopes: dict[str, list[list[float]]] = {"independent": [], "synergy": []}
+    for per_muscle in effect_matrices(basis.muscles):
+        spaces = {"independent": (per_muscle, np.ones(per_muscle.shape[1])),
                   "synergy": (per_muscle @ basis.weights.T, np.full(basis.n_synergies, args.ceiling))}
         for name, (effect, upper) in spaces.items():
             envelopes[name].append([isolated_maximum(effect, upper, d, s) for d in range(len(JOINTS))

@@ -16,4 +16,3 @@ def test_check_targets_counts_each_condition_against_its_requirement() -> None:
     assert walker.passed == [True, False] and not walker.as_dict()["all_passed"]
     random = check_targets(load_walker("random", controller="independent"), targets[:1], steps=80)
     assert random.walking == 0 and random.passed == [False]
-

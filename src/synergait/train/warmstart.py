@@ -42,7 +42,7 @@ def starting_walker(config: TrainConfig) -> MlpWalker:
         if theirs != ours:
             raise ParameterError("init_policy", f"'{source}' acts with {what} {_short(theirs)}, this run with "
                                                 f"{_short(ours)}: its actions would mean something else here")
-    if own.controller == "synergy" and _basis_weights(spec.basis) != _basis_weights(own.basis):
+    if own.controller == "synergy" and not _same_basis(spec.basis, own.basis):
         raise ParameterError("init_policy", f"'{source}' acts through the basis {spec.basis or 'shipped'}, this run "
                                             f"through {own.basis or 'the shipped one'}: pass the walker's --basis")
     expected = "clip" if config.algo == "ppo" else "tanh"
@@ -53,10 +53,11 @@ def starting_walker(config: TrainConfig) -> MlpWalker:
     return walker
 
 
-def _basis_weights(path: str | None) -> tuple[tuple[str, ...], tuple[float, ...]]:
-    """A basis by content (the same basis may be named by different paths: a walker carries its own copy)."""
-    basis = SynergyBasis.load(path) if path is not None else default_basis()
-    return basis.muscles, tuple(np.round(basis.weights, 9).ravel())
+def _same_basis(first: str | None, second: str | None) -> bool:
+    """Whether two basis files (None: the shipped basis) hold the same basis: compared by content, since the same
+    basis may be named by different paths (a walker carries its own copy)."""
+    a, b = (SynergyBasis.load(path) if path is not None else default_basis() for path in (first, second))
+    return a.muscles == b.muscles and np.array_equal(a.weights, b.weights)
 
 
 def _short(value: object) -> str:

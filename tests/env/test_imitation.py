@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from synergait.env import make_walk_env
-from synergait.env.config import ActionConfig, ImitationConfig, WalkConfig
+from synergait.env.config import ActionConfig, ImitationConfig, StrideScaling, WalkConfig
 from synergait.env.imitation import GaitReference
+from synergait.env.wrappers import FeedForward
 from synergait.model.body import Musculoskeleton
 from synergait.train.config import TrainConfig
 
@@ -153,3 +154,48 @@ def test_the_lateral_term_pays_less_off_the_start_line() -> None:
         _, _, _, _, info = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
         roots.append(info["imitate_root"])
     assert roots[1] < 0.6 * roots[0]  # exp(-10 * 0.3^2) = 0.41
+
+
+def test_a_stride_scaled_to_another_speed_keeps_its_shape_and_changes_cadence_and_length(
+        reference: GaitReference) -> None:
+    scaling = StrideScaling(centre_speed_m_s=1.2, cadence_exponent=0.4)
+    same = reference.for_speed(1.2, scaling)
+    np.testing.assert_allclose(same.angles, reference.angles)
+    assert same.stride_s == pytest.approx(reference.stride_s)
+    slow = reference.for_speed(0.8, scaling)
+    cadence, length = (0.8 / 1.2) ** 0.4, (0.8 / 1.2) ** 0.6
+    assert slow.stride_s == pytest.approx(reference.stride_s / cadence)
+    assert slow.speed_m_s == pytest.approx(reference.speed_m_s * 0.8 / 1.2)
+    hip, knee = reference.joints.index("hip_flexion_r"), reference.joints.index("knee_angle_r")
+    assert np.ptp(slow.angles[:, hip]) == pytest.approx(length * np.ptp(reference.angles[:, hip]))
+    assert slow.angles[:, hip].mean() == pytest.approx(reference.angles[:, hip].mean())
+    np.testing.assert_allclose(slow.angles[:, knee], reference.angles[:, knee])
+    np.testing.assert_allclose(slow.velocities[:, knee], cadence * reference.velocities[:, knee])
+    np.testing.assert_allclose(slow.velocities[:, hip], cadence * length * reference.velocities[:, hip])
+    forward = slow.feet_m[:, 1]  # right calcaneus, forward is -y
+    assert np.ptp(forward) == pytest.approx(length * np.ptp(reference.feet_m[:, 1]))
+    np.testing.assert_allclose(slow.feet_m[:, [0, 2, 3, 5]], reference.feet_m[:, [0, 2, 3, 5]])
+
+
+def test_with_stride_scaling_clock_feed_forward_and_reset_state_follow_the_target_speed() -> None:
+    scaling = StrideScaling()
+    config = imitation_config().model_copy(update={"fixed_speed_m_s": 0.8, "stride_scaling": scaling})
+    env = make_walk_env("independent", config=config, mirroring=False)
+    env.reset(seed=1)
+    stride = env.get_wrapper_attr("recorded").stride_s
+    cadence = scaling.cadence_ratio(0.8)
+    assert env.get_wrapper_attr("reference").stride_s == pytest.approx(stride / cadence)
+    before = env.get_wrapper_attr("gait_phase_percent")
+    feed_forward = env.get_wrapper_attr("phase_percent").copy()
+    env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+    assert env.get_wrapper_attr("gait_phase_percent") - before == pytest.approx(0.025 * cadence / stride * 100)
+    pattern = env
+    while not isinstance(pattern, FeedForward):
+        pattern = pattern.env
+    advanced = pattern.phase_percent - feed_forward
+    assert advanced[0] == pytest.approx(0.025 * cadence / pattern.stride_s * 100) or advanced[0] < 0  # heel strike
+    # the reset state is the scaled stride's: the walker starts on the reference, at the slower speed
+    env.reset(seed=1)
+    terms, leaving = env.get_wrapper_attr("tracking")(env.get_wrapper_attr("gait_phase_percent"))
+    assert leaving is None and terms["pose"] > 0.99 and terms["velocity"] > 0.9
+    assert env.unwrapped.body.com_velocity() @ np.array([0.0, -1.0, 0.0]) < 1.0

@@ -179,6 +179,38 @@ class ConditionWidening(BaseModel):
         return min(1.0, max(0.0, (step - self.after_steps) / self.steps))
 
 
+class StrideScaling(BaseModel):
+    """The human stride adapted to the episode's target speed v (a training lever, not in the paper): one recorded
+    stride cannot teach several speeds, since at any speed but the recording's its cadence and stride length
+    contradict the target. With the speed ratio r = v / ``centre_speed_m_s``, the cadence scales by r^beta
+    (``cadence_exponent``) and the stride length by r^(1 - beta); the excursions of the ``stretched_joints``
+    (names without the side suffix) and the feet's fore-aft excursions relative to the pelvis scale about their
+    cycle means with the stride length, every other angle keeps its shape. Applied to the gait clock, the
+    feed-forward pattern's cadence, the imitation reference and the reset states' velocities. At the centre speed
+    nothing changes, so walkers that imitated the recording at that speed start where they were.
+
+    Human cadence rises with speed less than proportionally (about 95, 110 and 120 steps/min at 0.8, 1.2 and
+    1.6 m/s in healthy adults), i.e. beta near 0.4 over the paper's speeds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    centre_speed_m_s: float = Field(1.2, gt=0, le=5)
+    cadence_exponent: float = Field(0.4, ge=0, le=1)
+    stretched_joints: tuple[str, ...] = ("hip_flexion",)
+
+    def cadence_ratio(self, speed_m_s: float) -> float:
+        """Cadence at ``speed_m_s`` over the recording's."""
+        return (speed_m_s / self.centre_speed_m_s) ** self.cadence_exponent
+
+    def length_ratio(self, speed_m_s: float) -> float:
+        """Stride length (and the stretched excursions) at ``speed_m_s`` over the recording's."""
+        return (speed_m_s / self.centre_speed_m_s) ** (1.0 - self.cadence_exponent)
+
+    def stretches(self, joint: str) -> bool:
+        """Whether ``joint`` (a MuJoCo name with or without its ``_r``/``_l`` suffix) is stretched."""
+        return joint.removesuffix("_r").removesuffix("_l") in self.stretched_joints
+
+
 class WalkConfig(BaseModel):
     """The predictive walking environment."""
 
@@ -221,6 +253,9 @@ class WalkConfig(BaseModel):
     #: imitation reward: what a walker fine-tuned from an imitation walker keeps observing. Implied by
     #: ``imitation``; not in the paper.
     gait_clock: bool = False
+    #: Cadence and stride length of the gait clock, feed-forward, imitation reference and reset states follow the
+    #: target speed (None: the recorded stride at every speed).
+    stride_scaling: StrideScaling | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -8,7 +8,7 @@ from typing import Literal
 import gymnasium as gym
 import numpy as np
 
-from synergait.env.config import ActionConfig, WalkConfig
+from synergait.env.config import ActionConfig, StrideScaling, WalkConfig
 from synergait.env.imitation import GaitClock, GaitReference, ImitationReward
 from synergait.env.walk import WalkEnv
 from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SynergyAction
@@ -53,20 +53,20 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
                 left = left.mirrored()
         env = SynergyAction(env, basis, left, ceiling=config.action.synergy_ceiling)
     if config.action.residual:
-        env = _residual(env, walk, config.action)
+        env = _residual(env, walk, config.action, config.stride_scaling)
     if config.imitation is not None or config.gait_clock:
         source = config.imitation.reference if config.imitation is not None else None
         reference = (GaitReference.default(walk.body) if source is None else
                      GaitReference.from_poses(walk.body, load_pose_library(source), source))
-        env = GaitClock(env, reference.stride_s)
+        env = GaitClock(env, reference.stride_s, config.stride_scaling)
         if training and config.imitation is not None:
-            env = ImitationReward(env, reference, config.imitation)
+            env = ImitationReward(env, reference, config.imitation, config.stride_scaling)
     if mirroring if mirroring is not None else controller == "synergy":
         env = PhaseMirroring(env)
     return env
 
 
-def _residual(env: gym.Env, walk: WalkEnv, action: ActionConfig) -> ResidualAction:
+def _residual(env: gym.Env, walk: WalkEnv, action: ActionConfig, scaling: StrideScaling | None) -> ResidualAction:
     """The residual action, over the human gait pattern read through the controller's action layout when
     ``action.feed_forward``."""
     if action.feed_forward:
@@ -81,6 +81,6 @@ def _residual(env: gym.Env, walk: WalkEnv, action: ActionConfig) -> ResidualActi
             patterns = (pattern.activations, pattern.activations)
             slots = (walk.body.muscle_indices(pattern.muscles),
                      walk.body.muscle_indices([mirror_name(m) for m in pattern.muscles]))
-        env = FeedForward(env, patterns, slots, pattern.stride_s)
+        env = FeedForward(env, patterns, slots, pattern.stride_s, scaling)
     return ResidualAction(env, scale=action.residual_scale, baseline=action.baseline_excitation,
                           start_active=action.start_active)

@@ -19,7 +19,7 @@ body through ``env.unwrapped``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from synergait.data.fetch import fetch
 from synergait.data.io import read_storage
 from synergait.data.rajagopal import RajagopalTrial
 from synergait.data.reference import falisse2019_coordinates
-from synergait.env.config import ImitationConfig
+from synergait.env.config import ImitationConfig, StrideScaling
 from synergait.env.walk import WalkEnv
 from synergait.errors import ParameterError
 from synergait.model.body import Musculoskeleton
@@ -103,6 +103,21 @@ class GaitReference:
         """The shipped Rajagopal 2016 stride."""
         return cls.from_poses(body, load_pose_library(), "rajagopal2016 gait-cycle poses")
 
+    def for_speed(self, speed_m_s: float, scaling: StrideScaling) -> GaitReference:
+        """This stride adapted to ``speed_m_s`` (:class:`~synergait.env.config.StrideScaling`): the cycle lasts
+        ``stride_s`` over the cadence ratio, the stretched joints' angles and the feet's fore-aft positions relative
+        to the pelvis move about their cycle means by the stride-length ratio, velocities follow both."""
+        cadence, length = scaling.cadence_ratio(speed_m_s), scaling.length_ratio(speed_m_s)
+        stretch = np.array([length if scaling.stretches(j) else 1.0 for j in self.joints])
+        angles = self.angles.mean(axis=0) + stretch * (self.angles - self.angles.mean(axis=0))
+        feet = self.feet_m.reshape(len(self.feet_m), 2, 3)
+        forward = feet @ FORWARD
+        stretched = forward.mean(axis=0) + length * (forward - forward.mean(axis=0))
+        feet = feet + (stretched - forward)[..., None] * FORWARD
+        return replace(self, angles=angles, velocities=cadence * stretch * self.velocities,
+                       feet_m=feet.reshape(len(feet), 6), stride_s=self.stride_s / cadence,
+                       speed_m_s=self.speed_m_s * cadence * length)
+
     def at(self, percent: float) -> dict[str, np.ndarray]:
         """Every reference quantity at ``percent`` of the right leg's cycle (pelvis quaternion renormalised)."""
         quat = interpolate_cycle(self.pelvis_quat, percent)
@@ -143,15 +158,16 @@ class GaitClock(gym.Wrapper):
     """The reference gait phase (right leg, % of its cycle), advancing with time; ``(sin, cos)`` observed.
 
     The phase starts at the reset pose's right-leg ``cycle_percent`` (0 without one) and advances by one
-    control period over ``stride_s`` per step. In the mirrored frame (the left leg's view) the phase is half a
-    cycle on, so :meth:`mirror_observation` negates both components.
+    control period over ``stride_s`` per step (with ``scaling``, the stride's duration at the episode's target
+    speed). In the mirrored frame (the left leg's view) the phase is half a cycle on, so
+    :meth:`mirror_observation` negates both components.
     """
 
-    def __init__(self, env: gym.Env, stride_s: float) -> None:
+    def __init__(self, env: gym.Env, stride_s: float, scaling: StrideScaling | None = None) -> None:
         super().__init__(env)
         if stride_s <= 0:
             raise ValueError(f"stride_s must be positive, got {stride_s}")
-        self.stride_s = stride_s
+        self.stride_s, self.scaling = stride_s, scaling
         self._advance = env.unwrapped.control_period_s / stride_s * 100.0
         self.gait_phase_percent = 0.0
         base = env.observation_space
@@ -169,6 +185,8 @@ class GaitClock(gym.Wrapper):
     def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
         observation, info = self.env.reset(**kwargs)
         self.gait_phase_percent = float((info.get("cycle_percent") or (0.0, 50.0))[0])
+        cadence = 1.0 if self.scaling is None else self.scaling.cadence_ratio(self.env.unwrapped.target_speed)
+        self._advance = self.env.unwrapped.control_period_s * cadence / self.stride_s * 100.0
         return self._observe(observation), {**info, "gait_phase_percent": self.gait_phase_percent}
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
@@ -194,10 +212,12 @@ class ImitationReward(gym.Wrapper):
     ``knee_lock`` (loaded knees within ``knee_lock_rad`` of full extension) and ``task_reward``.
     """
 
-    def __init__(self, env: gym.Env, reference: GaitReference, config: ImitationConfig) -> None:
+    def __init__(self, env: gym.Env, reference: GaitReference, config: ImitationConfig,
+                 scaling: StrideScaling | None = None) -> None:
         super().__init__(env)
         walk: WalkEnv = env.unwrapped  # type: ignore[assignment]
-        self.walk, self.reference, self.config = walk, reference, config
+        self.walk, self.config, self.scaling = walk, config, scaling
+        self.recorded = self.reference = reference
         self.imitation_fraction = 1.0
         model = walk.body.model
         self._qpos = np.array([model.jnt_qposadr[model.joint(j).id] for j in reference.joints])
@@ -207,6 +227,8 @@ class ImitationReward(gym.Wrapper):
 
     def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
         observation, info = self.env.reset(**kwargs)
+        if self.scaling is not None:
+            self.reference = self.recorded.for_speed(self.walk.target_speed, self.scaling)
         self._start_forward_m = float(self.walk.body.pelvis_position() @ FORWARD)
         self._start_lateral_m = float(self.walk.body.pelvis_position() @ RIGHT)
         self._start_time_s = self.walk.body.time_s

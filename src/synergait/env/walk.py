@@ -34,7 +34,7 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from synergait.env.config import WalkConfig
+from synergait.env.config import StrideScaling, WalkConfig
 from synergait.env.reward import walk_reward
 from synergait.model.body import Musculoskeleton
 from synergait.model.catalog import AGONIST_ANTAGONIST_PAIRS, FORWARD, RIGHT, mirror_name
@@ -61,6 +61,9 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         # initialisation), else from the shipped Rajagopal library.
         imitated = self.config.imitation.reference if self.config.imitation is not None else None
         self.pose_library = load_pose_library(imitated) if self.config.init_pose == "gait_cycle" else [self.pose]
+        # The stride's mean angles, about which a stride scaled to another speed stretches its excursions.
+        self._library_mean_angles = {j: float(np.mean([p.joint_angles[j] for p in self.pose_library]))
+                                     for j in self.pose_library[0].joint_angles}
         self.substeps = self.config.substeps
         self.control_period_s = self.substeps * self.config.timestep_s
         self.muscle_names = self.body.muscle_names
@@ -177,6 +180,8 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self.body.set_terrain(self.terrain)
         pose = (self.pose_library[int(self.np_random.integers(len(self.pose_library)))]
                 if self.config.init_pose == "gait_cycle" else self.pose)
+        if config.stride_scaling is not None:
+            pose = _pose_at_speed(pose, config.stride_scaling, self.target_speed, self._library_mean_angles)
         self.body.set_pose(self._perturbed_pose(pose))
         self._steps = 0
         self._loaded = self.body.foot_forces()[:, 2] > config.heel_strike_threshold_n
@@ -274,3 +279,19 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
             observation[where] = part.ravel() if isinstance(part, np.ndarray) else part
         observation[self._root_translation] = 0.0  # no dependence on absolute position
         return observation
+
+
+def _pose_at_speed(pose: GaitPose, scaling: StrideScaling, speed_m_s: float,
+                   mean_angles: dict[str, float]) -> GaitPose:
+    """``pose`` as the stride adapted to ``speed_m_s`` (:class:`StrideScaling`) has it: the stretched joints'
+    angles about the stride's ``mean_angles`` by the stride-length ratio; joint and pelvis angular velocities by
+    the cadence ratio (stretched joints also by the stride-length ratio), the pelvis's linear velocity by the speed
+    ratio."""
+    cadence, length = scaling.cadence_ratio(speed_m_s), scaling.length_ratio(speed_m_s)
+    angles = {j: mean_angles[j] + length * (v - mean_angles[j]) if scaling.stretches(j) else v
+              for j, v in pose.joint_angles.items()}
+    velocities = {j: v * cadence * (length if scaling.stretches(j) else 1.0) for j, v in pose.joint_velocities.items()}
+    return replace(pose, joint_angles=angles, joint_velocities=velocities,
+                   pelvis_linear_velocity=tuple(cadence * length * v for v in pose.pelvis_linear_velocity),
+                   pelvis_angular_velocity=tuple(cadence * v for v in pose.pelvis_angular_velocity),
+                   forward_speed_m_s=cadence * length * pose.forward_speed_m_s)

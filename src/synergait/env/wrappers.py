@@ -20,6 +20,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from synergait.env.config import StrideScaling
 from synergait.env.walk import WalkEnv
 from synergait.synergy.basis import SynergyBasis
 from synergait.synergy.pattern import interpolate_cycle
@@ -96,14 +97,16 @@ class FeedForward(gym.Wrapper):
         leg_slots: the action indices of each leg's commands (in the order of its pattern's columns).
         stride_s: the gait cycle's duration, s: a leg's phase is the time since its last heel strike over it
             (held at 100 % when the next heel strike is late), started from ``info["cycle_percent"]`` of reset.
+        scaling: the stride's duration follows each episode's target speed (its cadence ratio).
     """
 
     def __init__(self, env: gym.Env, leg_patterns: tuple[np.ndarray, np.ndarray],
-                 leg_slots: tuple[np.ndarray, np.ndarray], stride_s: float) -> None:
+                 leg_slots: tuple[np.ndarray, np.ndarray], stride_s: float,
+                 scaling: StrideScaling | None = None) -> None:
         super().__init__(env)
         if any(s.size != p.shape[1] for s, p in zip(leg_slots, leg_patterns, strict=True)):
             raise ValueError("a feed-forward pattern needs each leg's action slots, one per pattern column")
-        self._patterns, self._slots = leg_patterns, leg_slots
+        self._patterns, self._slots, self.stride_s, self.scaling = leg_patterns, leg_slots, stride_s, scaling
         self._period = env.unwrapped.control_period_s / stride_s * 100.0  # % of the cycle per control step
         self.phase_percent = np.zeros(2)  # right, left
 
@@ -117,6 +120,8 @@ class FeedForward(gym.Wrapper):
     def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
         observation, info = self.env.reset(**kwargs)
         self.phase_percent = np.array(info.get("cycle_percent") or (0.0, 50.0), dtype=float)
+        cadence = 1.0 if self.scaling is None else self.scaling.cadence_ratio(self.env.unwrapped.target_speed)
+        self._period = self.env.unwrapped.control_period_s * cadence / self.stride_s * 100.0
         return observation, info
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:

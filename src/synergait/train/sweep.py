@@ -63,12 +63,14 @@ def run_sweep(base: TrainConfig, out: str | Path, *, seeds: list[int], controlle
 
 
 def learning_curves(out: Path, controller: str, *, grid_points: int = 100, window: int = 10,
-                    column: str = "return", log: str = "episodes") -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+                    column: str = "return", log: str = "episodes", max_step: float | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Mean and SD over seeds of ``column`` in each run's ``log`` of the runs ``out/<controller>_seed*``: the
     training episodes (``episodes.csv``: ``return`` or ``length``, control steps) or the periodic deterministic
     evaluations on the final task (``eval.csv``: ``mean_return``, ``mean_length``). Each run's rows are averaged in
     ``grid_points`` bins of environment steps, smoothed by a ``window``-point moving average (the paper's 10-point
-    average), and combined on the common step grid. Returns (steps, mean, SD, n_runs)."""
+    average), and combined on the common step grid (up to ``max_step`` where given). Returns (steps, mean, SD,
+    n_runs)."""
     runs = sorted(p for p in out.glob(f"{controller}_seed*") if (p / f"{log}.csv").exists())
     curves, horizon = [], None
     for run in runs:
@@ -79,6 +81,8 @@ def learning_curves(out: Path, controller: str, *, grid_points: int = 100, windo
         curves.append(episodes)
     if not curves or horizon is None:
         return np.zeros(0), np.zeros(0), np.zeros(0), 0
+    if max_step is not None:
+        horizon = min(horizon, max_step)
     edges = np.linspace(0, horizon, grid_points + 1)
     centres = (edges[:-1] + edges[1:]) / 2
     smoothed = []

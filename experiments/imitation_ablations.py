@@ -1,7 +1,7 @@
 """The imitation stage's ablations over seeds: a markdown table and learning curves (mean ± SD over seeds).
 
     python experiments/imitation_ablations.py --root runs/ablations/synergy --steps 750000 \
-        --preset runs/imitation/synergy-k10env-s{0,1,2} --out docs/walking/imitation_ablations.png
+        --preset experiments/imitation-runs/synergy-k10env-s{0,1,2} --out docs/walking/imitation_ablations.png
 
 Each folder of ``--root`` is one variant holding its seeds as ``<controller>_seed<N>`` run directories (the
 layout of ``synergait sweep``; one run: ``synergait train --config experiments/ablations/synergy/NAME.yaml --seed N

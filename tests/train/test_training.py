@@ -56,7 +56,12 @@ def test_sac_run_writes_curves_best_policy_and_checkpoint(tmp_path: Path) -> Non
     run = tmp_path / "run"
     assert result.num_timesteps == 300
     assert [int(r["step"]) for r in _rows(run / "eval.csv")][:2] == [150, 300]
-    assert len(_rows(run / "episodes.csv")) >= 2  # an untrained walker falls within ~50 steps
+    episodes = _rows(run / "episodes.csv")
+    assert len(episodes) >= 2  # an untrained walker falls within ~50 steps
+    curriculum = TrainConfig.preset("paper").env.speed_curriculum
+    for env in {r["env"] for r in episodes}:  # each env walks the curriculum in order
+        speeds = [float(r["target_speed_m_s"]) for r in episodes if r["env"] == env]
+        assert speeds == list(curriculum[:len(speeds)])
     assert (run / "best_model.zip").stat().st_size > 10_000
     assert list((run / "tensorboard").glob("sb3_*/events.out.tfevents.*"))
     latest = json.loads((run / "checkpoints" / "latest.json").read_text())

@@ -91,16 +91,20 @@ def make_algorithm(config: TrainConfig, envs: VecEnv, tensorboard_dir: Path | No
 
 
 class _CsvLog:
-    """Append-only CSV with a header; ``truncate_after(step)`` drops rows logged after a checkpoint."""
+    """Append-only CSV with a header; ``truncate_after(step)`` drops rows logged after a checkpoint. A resumed run
+    keeps its file's header (columns added since are not logged for it)."""
 
     def __init__(self, path: Path, fields: list[str]) -> None:
         self.path, self.fields = path, fields
-        if not path.exists():
+        if path.exists():
+            with path.open(newline="") as f:
+                self.fields = next(csv.reader(f), None) or fields
+        else:
             atomic_write_text(path, ",".join(fields) + "\n")
 
     def append(self, row: dict[str, Any]) -> None:
         with self.path.open("a", newline="") as f:
-            csv.DictWriter(f, self.fields).writerow(row)
+            csv.DictWriter(f, self.fields, extrasaction="ignore").writerow(row)
 
     def truncate_after(self, step: int) -> None:
         with self.path.open(newline="") as f:
@@ -144,7 +148,7 @@ class RunCallback(BaseCallback):
                 wall, cpu = self._elapsed()
                 self.episodes.append({"step": step, "env": env_index, "return": info["episode"]["r"],
                                       "length": info["episode"]["l"], "wall_s": round(wall, 3),
-                                      "cpu_s": round(cpu, 3)})
+                                      "cpu_s": round(cpu, 3), "target_speed_m_s": info.get("target_speed")})
         if step >= self._next_eval:
             self._next_eval += self.config.eval_every_steps
             self.evaluate()

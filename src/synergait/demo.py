@@ -20,8 +20,9 @@ from synergait.errors import InputFileError
 if TYPE_CHECKING:
     from synergait.evaluate.evaluation import Evaluation
 
-#: The walkers the demo evaluates, renders and tests: the ones shipped with synergait.
-SHIPPED = {"synergy": "synergy-default", "independent": "independent-default"}
+#: The walkers the demo evaluates, renders and tests: the shipped walkers that walk (imitation of the human gait
+#: cycle at 1.2 m/s on level ground; the predictive `*-default` walkers do not walk yet).
+SHIPPED = {"synergy": "synergy-imitation", "independent": "independent-imitation"}
 
 
 def _figure(reference: Any, path: Path) -> None:
@@ -105,10 +106,10 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
         steps = ", ".join(f"{c} {s.num_timesteps:,}" for c, s in summaries.items() if s)
         result["done"].append(f"training of both controllers, cpu preset ({steps} environment steps, "
                               f"{spent:.1f} CPU-minutes in all, from the runs' records); the walkers evaluated "
-                              "below are the shipped ones, not these short runs")
+                              "below are the shipped imitation walkers, not these short runs")
         bar.advance(task)
-        # What follows uses the walkers shipped with synergait (trained with the cpu recipe for far longer than a
-        # demo can); the demo's own short runs only show that training works.
+        # What follows uses the imitation walkers shipped with synergait (hours of training, not a demo's minutes);
+        # the demo's own short runs only show that training works.
         walkers = dict(SHIPPED)
         result["walking_test"] = {c: _walking(w) for c, w in walkers.items()}
         result["done"].append("walking test of the shipped walkers (10 episodes x 400 steps, 1.2 m/s, level)")

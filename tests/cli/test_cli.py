@@ -108,6 +108,8 @@ def test_demo_runs_on_shared_data(shared_data: Path, tmp_path: Path) -> None:
     assert (tmp_path / "demo" / "synergies.png").stat().st_size > 20_000
     assert result["synergies"]["vaf"] > 0.99 and result["inverse"]["emg_r"]["gastrocnemius"] > 0.6
     assert result["events"]["right"]["heel_strikes"] == pytest.approx([0.263, 1.407])
+    for controller in ("synergy", "independent"):  # the shipped walkers it shows walk
+        assert result["walking_test"][controller]["walked 10 s"] >= 9, result["walking_test"]
 
 
 def test_env_info_json() -> None:

@@ -6,7 +6,8 @@
   by default) by placing each pose on the model.
 * :class:`GaitClock`: the reference phase, advancing with time at the reference cadence from the reset pose's
   phase; appends ``(sin, cos)`` of it to the observation (mirrored by half a cycle, so it composes with
-  :class:`~synergait.env.wrappers.PhaseMirroring`).
+  :class:`~synergait.env.wrappers.PhaseMirroring`). With a :class:`~synergait.env.config.StrideScaling` the
+  cadence, and the tracked stride (:meth:`GaitReference.for_speed`), follow each episode's target speed.
 * :class:`ImitationReward`: replaces the reward by ``task_weight * task + f (weight * imitation + knee_lock)``,
   where ``imitation`` in [0, 1] is a weighted sum of exponentiated tracking errors at the clock's phase and f in
   [0, 1] the stage's fade, and while f > 0 ends the episode (``info["termination"]``) when the walker leaves the
@@ -209,7 +210,8 @@ class ImitationReward(gym.Wrapper):
     (:class:`synergait.train.callbacks.EnvSchedule`); at 0 the episode no longer ends early. ``info`` gains
     ``imitation`` (the weighted sum in [0, 1]), each term
     (``imitate_pose``, ``imitate_velocity``, ``imitate_root``, ``imitate_feet``, ``imitate_com``),
-    ``knee_lock`` (loaded knees within ``knee_lock_rad`` of full extension) and ``task_reward``.
+    ``knee_lock`` (loaded knees within ``knee_lock_rad`` of full extension) and ``task_reward``. With ``scaling``
+    each episode tracks the ``recorded`` stride adapted to its target speed (``reference``).
     """
 
     def __init__(self, env: gym.Env, reference: GaitReference, config: ImitationConfig,

@@ -37,14 +37,15 @@ def seed_runs(variant: Path) -> list[Path]:
 
 
 def plain_task_length(run: Path, steps: int) -> float:
-    """Mean episode length of the run's policy at ``steps`` in the walking test (10 episodes, seeds 0-9)."""
+    """Mean episode length of the run's policy at ``steps`` in the walking test (10 episodes, seeds 0-9); NaN when
+    the run kept no policy of that step."""
     snapshot = run / "snapshots" / f"step_{steps}"
     if not snapshot.is_dir():
         snapshot = run / f"walker_step_{steps}"
         if not snapshot.is_dir():
             checkpoint = latest_checkpoint(run)
             if checkpoint is None or int(checkpoint.name.removeprefix("step_")) not in range(steps, steps + 50_000):
-                raise SystemExit(f"{run}: no snapshot or latest checkpoint at {steps} steps")
+                return float("nan")
             export_walker(run, snapshot, latest=True)
     return walking_test(MlpWalker.load(snapshot), episodes=10, steps=1000).mean_steps
 
@@ -94,8 +95,9 @@ def main() -> None:
             continue
         values = np.array(rows)
         mean, sd = values.mean(axis=0), values.std(axis=0)
+        walking = f"{mean[4]:.0f} ± {sd[4]:.0f}" if np.isfinite(mean[4]) else "–"
         print(f"| {variant.name} | {len(rows)} | {mean[0]:.1f} ± {sd[0]:.1f} | {mean[1]:.3f} ± {sd[1]:.3f} | "
-              f"{mean[2]:.0f} ± {sd[2]:.0f} | {mean[4]:.0f} ± {sd[4]:.0f} | {mean[3]:.2f} |")
+              f"{mean[2]:.0f} ± {sd[2]:.0f} | {walking} | {mean[3]:.2f} |")
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
     panels = [("episodes", "length", "training episode length", 60, 3),
               ("eval", "mean_length", "deterministic evaluations, 1.2 m/s", 15, 1)]

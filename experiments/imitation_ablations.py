@@ -1,6 +1,6 @@
 """The imitation stage's ablations over seeds: a markdown table and learning curves (mean ± SD over seeds).
 
-    python experiments/imitation_ablations.py --root runs/ablations/synergy --steps 750000 \
+    python experiments/imitation_ablations.py --root experiments/ablations/synergy-runs --steps 750000 \
         --preset experiments/imitation-runs/synergy-k10env-s{0,1,2} --out docs/walking/imitation_ablations.png
 
 Each folder of ``--root`` is one variant holding its seeds as ``<controller>_seed<N>`` run directories (the
@@ -17,6 +17,7 @@ paper's fall, the same for every variant. Lengths are control steps of 25 ms.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import matplotlib
@@ -70,7 +71,7 @@ def link_preset(root: Path, runs: list[Path], controller: str) -> None:
     for seed, run in enumerate(runs):
         link = preset / f"{controller}_seed{seed}"
         if not link.exists():
-            link.symlink_to(run.resolve(), target_is_directory=True)
+            link.symlink_to(os.path.relpath(run.resolve(), preset.resolve()), target_is_directory=True)
 
 
 def main() -> None:
@@ -100,7 +101,7 @@ def main() -> None:
               f"{mean[2]:.0f} ± {sd[2]:.0f} | {walking} | {mean[3]:.2f} |")
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
     panels = [("episodes", "length", "training episode length", 60, 3),
-              ("eval", "mean_length", "deterministic evaluations, 1.2 m/s", 15, 1)]
+              ("eval", "mean_length", "deterministic evaluations (the training task), 1.2 m/s", 15, 1)]
     for ax, (log, column, title, grid_points, smooth) in zip(axes, panels, strict=True):
         for variant in variants:
             steps, mean, sd, n = learning_curves(variant, args.controller, log=log, column=column,

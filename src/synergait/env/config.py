@@ -206,9 +206,15 @@ class StrideScaling(BaseModel):
         """Stride length (and the stretched excursions) at ``speed_m_s`` over the recording's."""
         return (speed_m_s / self.centre_speed_m_s) ** (1.0 - self.cadence_exponent)
 
-    def stretches(self, joint: str) -> bool:
-        """Whether ``joint`` (a MuJoCo name with or without its ``_r``/``_l`` suffix) is stretched."""
-        return joint.removesuffix("_r").removesuffix("_l") in self.stretched_joints
+    def excursion_ratio(self, joint: str, speed_m_s: float) -> float:
+        """How much ``joint``'s (a MuJoCo name, with or without its ``_r``/``_l`` suffix) excursions about its cycle
+        mean scale at ``speed_m_s``: the stride-length ratio for a stretched joint, else 1."""
+        stretched = joint.removesuffix("_r").removesuffix("_l") in self.stretched_joints
+        return self.length_ratio(speed_m_s) if stretched else 1.0
+
+    def stride_s(self, recorded_stride_s: float, speed_m_s: float) -> float:
+        """Duration of a stride recorded as ``recorded_stride_s`` when scaled to ``speed_m_s``, s."""
+        return recorded_stride_s / self.cadence_ratio(speed_m_s)
 
 
 class WalkConfig(BaseModel):

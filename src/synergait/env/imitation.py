@@ -109,14 +109,14 @@ class GaitReference:
         ``stride_s`` over the cadence ratio, the stretched joints' angles and the feet's fore-aft positions relative
         to the pelvis move about their cycle means by the stride-length ratio, velocities follow both."""
         cadence, length = scaling.cadence_ratio(speed_m_s), scaling.length_ratio(speed_m_s)
-        stretch = np.array([length if scaling.stretches(j) else 1.0 for j in self.joints])
+        stretch = np.array([scaling.excursion_ratio(j, speed_m_s) for j in self.joints])
         angles = self.angles.mean(axis=0) + stretch * (self.angles - self.angles.mean(axis=0))
         feet = self.feet_m.reshape(len(self.feet_m), 2, 3)
         forward = feet @ FORWARD
         stretched = forward.mean(axis=0) + length * (forward - forward.mean(axis=0))
         feet = feet + (stretched - forward)[..., None] * FORWARD
         return replace(self, angles=angles, velocities=cadence * stretch * self.velocities,
-                       feet_m=feet.reshape(len(feet), 6), stride_s=self.stride_s / cadence,
+                       feet_m=feet.reshape(len(feet), 6), stride_s=scaling.stride_s(self.stride_s, speed_m_s),
                        speed_m_s=self.speed_m_s * cadence * length)
 
     def at(self, percent: float) -> dict[str, np.ndarray]:
@@ -186,8 +186,9 @@ class GaitClock(gym.Wrapper):
     def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
         observation, info = self.env.reset(**kwargs)
         self.gait_phase_percent = float((info.get("cycle_percent") or (0.0, 50.0))[0])
-        cadence = 1.0 if self.scaling is None else self.scaling.cadence_ratio(self.env.unwrapped.target_speed)
-        self._advance = self.env.unwrapped.control_period_s * cadence / self.stride_s * 100.0
+        stride_s = (self.stride_s if self.scaling is None
+                    else self.scaling.stride_s(self.stride_s, self.env.unwrapped.target_speed))
+        self._advance = self.env.unwrapped.control_period_s / stride_s * 100.0
         return self._observe(observation), {**info, "gait_phase_percent": self.gait_phase_percent}
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:

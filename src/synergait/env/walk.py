@@ -288,9 +288,9 @@ def _pose_at_speed(pose: GaitPose, scaling: StrideScaling, speed_m_s: float,
     the cadence ratio (stretched joints also by the stride-length ratio), the pelvis's linear velocity by the speed
     ratio."""
     cadence, length = scaling.cadence_ratio(speed_m_s), scaling.length_ratio(speed_m_s)
-    angles = {j: mean_angles[j] + length * (v - mean_angles[j]) if scaling.stretches(j) else v
+    angles = {j: mean_angles[j] + scaling.excursion_ratio(j, speed_m_s) * (v - mean_angles[j])
               for j, v in pose.joint_angles.items()}
-    velocities = {j: v * cadence * (length if scaling.stretches(j) else 1.0) for j, v in pose.joint_velocities.items()}
+    velocities = {j: v * cadence * scaling.excursion_ratio(j, speed_m_s) for j, v in pose.joint_velocities.items()}
     return replace(pose, joint_angles=angles, joint_velocities=velocities,
                    pelvis_linear_velocity=tuple(cadence * length * v for v in pose.pelvis_linear_velocity),
                    pelvis_angular_velocity=tuple(cadence * v for v in pose.pelvis_angular_velocity),

@@ -120,8 +120,9 @@ class FeedForward(gym.Wrapper):
     def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
         observation, info = self.env.reset(**kwargs)
         self.phase_percent = np.array(info.get("cycle_percent") or (0.0, 50.0), dtype=float)
-        cadence = 1.0 if self.scaling is None else self.scaling.cadence_ratio(self.env.unwrapped.target_speed)
-        self._period = self.env.unwrapped.control_period_s * cadence / self.stride_s * 100.0
+        stride_s = (self.stride_s if self.scaling is None
+                    else self.scaling.stride_s(self.stride_s, self.env.unwrapped.target_speed))
+        self._period = self.env.unwrapped.control_period_s / stride_s * 100.0
         return observation, info
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:

@@ -112,6 +112,13 @@ def test_widening_scales_the_curriculum_and_terrain_around_the_centre() -> None:
         assert narrowed["target_speed"] == pytest.approx(1.2 + 0.5 * (info["target_speed"] - 1.2))
         np.testing.assert_allclose(narrow.terrain.pitches_rad, 0.5 * full.terrain.pitches_rad)
         assert np.abs(full.terrain.pitches_rad).max() > 0.05  # drawn terrains are pitched up to 6 degrees
+    terrain_only = WalkEnv(WalkConfig(widening=widening.model_copy(update={"speeds": False})))
+    terrain_only.condition_spread = 0.5
+    for i in range(4):
+        _, info = full.reset(seed=4 if i == 0 else None)
+        _, widened = terrain_only.reset(seed=4 if i == 0 else None)
+        assert widened["target_speed"] == info["target_speed"]
+        np.testing.assert_allclose(terrain_only.terrain.pitches_rad, 0.5 * full.terrain.pitches_rad)
 
 
 def test_fixed_condition_mode() -> None:

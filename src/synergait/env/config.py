@@ -166,13 +166,15 @@ class ConditionWidening(BaseModel):
     """Widen the training conditions from one speed on level ground to the paper's curriculum and terrain (a
     fine-tuning lever, not in the paper): with the spread ``s`` in [0, 1], an episode's target speed is
     ``centre + s (v - centre)`` for the curriculum's speed ``v``, and its terrain's tile pitches are ``s`` times the
-    drawn ones. ``s`` rises linearly from 0 at step ``after_steps`` of a run to 1 ``steps`` later."""
+    drawn ones. ``s`` rises linearly from 0 at step ``after_steps`` of a run to 1 ``steps`` later. With ``speeds``
+    off only the terrain widens (for a walker that already follows the curriculum's speeds on level ground)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     steps: int = Field(gt=0)
     after_steps: int = Field(0, ge=0)
     centre_speed_m_s: float = Field(1.2, gt=0, le=5)
+    speeds: bool = True
 
     def fraction(self, step: int) -> float:
         """The spread s in [0, 1] at training step ``step`` of a run."""

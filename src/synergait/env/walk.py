@@ -18,7 +18,7 @@
 * Each reset takes the next target speed of the deterministic curriculum and a terrain from the pool (index
   drawn from the env's seeded generator), or the fixed condition in evaluation mode. With ``config.widening``
   a training run sets ``condition_spread`` (s in [0, 1], 1 after construction): the target speed becomes
-  ``centre + s (v - centre)`` and the terrain's pitches s times the drawn ones.
+  ``centre + s (v - centre)`` (unless ``widening.speeds`` is off) and the terrain's pitches s times the drawn ones.
 * ``info`` holds every reward term, the target speed, the terrain label, and ``heel_strike`` ("right", "left"
   or None) detected from the feet's vertical GRF crossing ``heel_strike_threshold_n`` upwards while that foot is
   ahead of the other one.
@@ -174,7 +174,8 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
             self.terrain = self.terrains[int(options.get("terrain_index", self.np_random.integers(len(self.terrains))))]
             if config.widening is not None and self.condition_spread < 1.0:
                 spread, centre = self.condition_spread, config.widening.centre_speed_m_s
-                self.target_speed = centre + spread * (self.target_speed - centre)
+                if config.widening.speeds:
+                    self.target_speed = centre + spread * (self.target_speed - centre)
                 self.terrain = Terrain(spread * self.terrain.pitches_rad, label=f"{self.terrain.label} x {spread:.2f}")
         self.target_speed = float(options.get("target_speed", self.target_speed))
         self.body.set_terrain(self.terrain)

@@ -5,11 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synergait.data.cycles import DEFAULT_PHASE_BOUNDS, N_SAMPLES, PHASES, cut_cycles, phase_mask
+from synergait.data.cycles import DEFAULT_PHASE_BOUNDS, N_SAMPLES, PHASES, cut_cycles, phase_mask, stance_percent
 from synergait.data.events import GaitEvents, SideEvents, detect_gait_events, lowpass
 from synergait.data.io import read_trial
 from synergait.data.trial import Trial
-from synergait.errors import InputFileError
+from synergait.errors import InputFileError, ParameterError
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +131,14 @@ def test_strides_that_are_not_one_walking_stride_are_left_out_by_name(rajagopal:
     assert cycles.n_cycles == 2 and np.allclose(cycles.duration_s, 1.0)
     kept = cut_cycles(long_trial, GaitEvents(right, left, threshold_n=15.0), "right", steady_only=False)
     assert kept.n_cycles == 4
+
+
+def test_stance_percent_of_human_cycles(falisse_mat: Path) -> None:
+    from synergait.data.reference import load_falisse2019
+
+    stance = stance_percent(load_falisse2019(falisse_mat).curves("grf_vertical"))
+    assert stance.shape == (11,) and np.all((stance >= 60) & (stance <= 70))  # human walking: ~60-67 %
+    standing = np.ones((1, N_SAMPLES))
+    assert np.isnan(stance_percent(standing)).all()  # the foot never leaves the ground: no stance to report
+    with pytest.raises(ParameterError, match="vertical_grf_bw"):
+        stance_percent(np.ones((1, 100)))

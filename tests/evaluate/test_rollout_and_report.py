@@ -51,7 +51,7 @@ def test_evaluate_and_report(tmp_path: Path, falisse_mat: Path) -> None:
     text = report.read_text()
     assert text.count("data:image/png;base64,") >= 2  # self-contained figures
     assert "synergy" in text and "independent" in text and "ratio &gt; 5" in text
-    assert "Movement quality" in text and "CCI TA/SOL" in text
+    assert "Movement quality" in text and "CCI TA/SOL" in text and "Spatiotemporal measures" in text
 
 
 def test_a_slope_condition_counts_only_strides_on_the_slope() -> None:

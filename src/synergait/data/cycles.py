@@ -35,6 +35,30 @@ PHASES = ("loading_response", "mid_stance", "pre_swing", "swing")
 DEFAULT_PHASE_BOUNDS = (12.0, 50.0, 62.0)
 
 
+#: Stance ends where the vertical GRF falls below this fraction of body weight (15 N for a 75 kg subject).
+STANCE_THRESHOLD_BW = 0.02
+
+
+def stance_percent(vertical_grf_bw: np.ndarray, threshold_bw: float = STANCE_THRESHOLD_BW) -> np.ndarray:
+    """Stance duration (% of the gait cycle) of each cycle from its vertical GRF.
+
+    Args:
+        vertical_grf_bw: ``(n_cycles, 101)`` vertical GRF in body weights over cycles that start at a heel strike.
+        threshold_bw: the force (body weights) below which the foot is off the ground.
+
+    Returns:
+        ``(n_cycles,)``: the first percentage after 20 % of the cycle at which the force is below the threshold
+        (toe-off); NaN for a cycle whose foot never leaves the ground.
+    """
+    forces = np.atleast_2d(np.asarray(vertical_grf_bw, dtype=float))
+    if forces.shape[1] != N_SAMPLES:
+        raise ParameterError("vertical_grf_bw", f"expected {N_SAMPLES} samples per cycle, got {forces.shape[1]}")
+    after_loading = PERCENT >= 20.0
+    off = (forces < threshold_bw) & after_loading
+    first = np.argmax(off, axis=1)
+    return np.where(off.any(axis=1), PERCENT[first], np.nan)
+
+
 def phase_mask(phase: str, bounds: Sequence[float] = DEFAULT_PHASE_BOUNDS) -> np.ndarray:
     """Boolean mask over :data:`PERCENT` for ``phase`` given the three inner boundaries (%)."""
     if phase not in PHASES:

@@ -3,7 +3,8 @@
 Inputs are :class:`~synergait.evaluate.evaluation.Evaluation` artifacts (``synergait evaluate``) and, optionally,
 training runs (:class:`~synergait.train.run.TrainingRun`). Figures (learning curves,
 gait curves pooled and across speeds and slopes with the human band in grey, EMG similarity box plots and
-activation profiles, RMSE-ratio heatmaps) are embedded as PNG data, so the file can be mailed or archived alone.
+activation profiles, RMSE-ratio heatmaps, spatiotemporal measures against speed) are embedded as PNG data, so the
+file can be mailed or archived alone.
 """
 
 from __future__ import annotations
@@ -209,6 +210,49 @@ def emg_figure(runs: list[Evaluation]) -> str | None:
 
 
 
+def spatiotemporal_figure(runs: list[Evaluation], human: ReferenceSet | None) -> str | None:
+    """Walking speed, cadence, stride length and stance % against the target speed on level ground, one line per
+    controller; grey: the range of human walking at 0.7-1.8 m/s, and the human reference's stance % (from its
+    vertical GRF) at its recorded speed, or across the panel where the speed was not recorded."""
+    from synergait.data.cycles import stance_percent
+    from synergait.evaluate.rollout import HUMAN_SPATIOTEMPORAL
+
+    level = [(run, run.spatiotemporal[run.spatiotemporal["slope_deg"] == 0].sort_values("speed_target_m_s"))
+             for run in runs]
+    level = [(run, table) for run, table in level if len(table)]
+    if not level:
+        return None
+    plt = _pyplot()
+    panels = (("speed_m_s", "walking speed [m/s]"), ("cadence_steps_per_min", "cadence [steps/min]"),
+              ("stride_length_m", "stride length [m]"), ("stance_pct", "stance [% of the cycle]"))
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.8), sharex=True)
+    targets = np.concatenate([table["speed_target_m_s"].to_numpy() for _, table in level])
+    for ax, (column, label) in zip(axes, panels, strict=True):
+        if column in HUMAN_SPATIOTEMPORAL:
+            ax.axhspan(*HUMAN_SPATIOTEMPORAL[column], color="0.93", label="range of human walking")
+        for colour, (run, table) in zip(COLOURS, level, strict=False):
+            ax.plot(table["speed_target_m_s"], table[column], "o-", color=colour, label=run.label)
+        ax.set_xlabel("target speed [m/s]")
+        ax.set_title(label, fontsize=10)
+    axes[0].plot([targets.min(), targets.max()], [targets.min(), targets.max()], color="0.5", ls="--",
+                 label="target")
+    if human is not None and "grf_vertical" in human.variables:
+        for condition in human.conditions:
+            stance = stance_percent(human.curves("grf_vertical", condition))
+            mean, sd = float(np.nanmean(stance)), float(np.nanstd(stance))
+            if np.isnan(condition.speed_m_s):
+                axes[3].axhspan(mean - sd, mean + sd, color="0.7", alpha=0.5,
+                                label=f"human ({human.name}, speed not recorded)")
+            else:
+                axes[3].errorbar(condition.speed_m_s, mean, yerr=sd, fmt="s", color="0.3",
+                                 label=f"human ({human.name})")
+    axes[0].legend(fontsize=7)
+    axes[3].legend(fontsize=7)
+    fig.suptitle("Spatiotemporal measures on level ground (evaluated strides)")
+    fig.tight_layout()
+    return _png(fig)
+
+
 def quality_rows(runs: list[Evaluation]) -> str:
     """Quality profile (co-contraction, effort distribution, Laban) of each controller's mean cycle."""
     from synergait.model.catalog import EMG_CODE_MUSCLES, pairs_within
@@ -242,7 +286,8 @@ def write_report(runs: list[Evaluation], out: str | Path, *, human: ReferenceSet
               ("Gait curves", gait_curves_figure(runs, human)),
               ("Gait curves across speeds", condition_curves_figure(runs, human, "speed")),
               ("Gait curves across slopes", condition_curves_figure(runs, human, "slope")),
-              ("EMG similarity", emg_figure(runs)), ("Activation profiles", activation_profiles_figure(runs, human))]
+              ("EMG similarity", emg_figure(runs)), ("Activation profiles", activation_profiles_figure(runs, human)),
+              ("Spatiotemporal measures", spatiotemporal_figure(runs, human))]
     images += [(f"RMSE-ratio heatmap: {r.label}", heatmap_figure(r)) for r in runs]
     figures = "".join(f"<h2>{html.escape(name)}</h2><img src='data:image/png;base64,{data}' style='max-width:100%'>"
                       for name, data in images if data)

@@ -21,6 +21,9 @@ def test_sweep_survives_a_failed_run(tmp_path: Path) -> None:
     for seed in (0, 1):
         assert result["runs"][f"independent_seed{seed}"]["num_timesteps"] == 1024
     assert Path(result["figure"]).stat().st_size > 10_000
+    # one sweep per controller into the same OUT: the figure keeps the controllers already there
+    again = run_sweep(base, tmp_path / "sweep", seeds=[2], controllers=["synergy"])
+    assert again["failed"] == ["synergy_seed2"] and again["figure_controllers"] == ["independent"]
     steps, mean, sd, n = learning_curves(tmp_path / "sweep", "independent")
     assert n == 2 and len(steps) == len(mean) == len(sd) == 100
     assert (sd >= 0).all()

@@ -212,7 +212,10 @@ def sweep_command(
     cpus_per_run: Annotated[float, typer.Option(help="CPUs Ray reserves per run.")] = 1.0,
     as_json: JsonFlag = False,
 ) -> None:
-    """Train every controller x seed as Ray tasks and draw the paper's Figure 1 (learning curves)."""
+    """Train every controller x seed as Ray tasks and draw the paper's Figure 1 (learning curves).
+
+    Controllers that start from different walkers or configs: one sweep per controller into the same --out;
+    the figure shows every controller with runs there."""
     from synergait.train.sweep import run_sweep
 
     overrides = {"total_steps": steps, "init_policy": init_policy}

@@ -58,8 +58,12 @@ def run_sweep(base: TrainConfig, out: str | Path, *, seeds: list[int], controlle
             run_dir = out / f"{controller}_seed{seed}"
             futures[(controller, seed)] = remote.remote(config.to_yaml(), str(run_dir), time_limit_s)
     results = {f"{c}_seed{s}": ray.get(f) for (c, s), f in futures.items()}
-    figure = plot_learning_curves(out, controllers, out / "learning_curves.png")
-    return {"runs": results, "failed": [k for k, v in results.items() if v["status"] != "ok"], "figure": str(figure)}
+    # Every controller with runs in OUT: a sweep per controller (each from its own walker or config) into one
+    # OUT draws the comparison.
+    drawn = [c for c in ("synergy", "independent") if any(out.glob(f"{c}_seed*/episodes.csv"))]
+    figure = plot_learning_curves(out, drawn, out / "learning_curves.png")
+    return {"runs": results, "failed": [k for k, v in results.items() if v["status"] != "ok"], "figure": str(figure),
+            "figure_controllers": drawn}
 
 
 def learning_curves(out: Path, controller: str, *, grid_points: int = 100, window: int = 10,

@@ -71,6 +71,24 @@ def test_sac_run_writes_curves_best_policy_and_checkpoint(tmp_path: Path) -> Non
     assert state["num_timesteps"] == 300 and state["cpu_hours"] > 0 and len(state["episode_index"]) == 1
 
 
+def test_sigterm_stops_a_run_with_a_checkpoint_where_it_is(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "synergait.cli", "train", "--preset", "cpu", "--controller", "independent",
+               "--steps", "1000000", "--envs", "1", "--checkpoint-every", "1024", "--eval-every", "1000000",
+               "--out", str(run), "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    pointer = run / "checkpoints" / "latest.json"
+    deadline = time.time() + 240
+    while time.time() < deadline and not (pointer.exists() and json.loads(pointer.read_text())["num_timesteps"]):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    stdout, _ = process.communicate(timeout=120)
+    assert process.returncode == 0
+    result = json.loads(stdout)
+    assert result["stopped_by"] == "SIGTERM" and 1024 <= result["num_timesteps"] < 1_000_000
+    assert json.loads(pointer.read_text())["num_timesteps"] == result["num_timesteps"]  # nothing after it is lost
+
+
 def test_kill_and_resume_continue_the_same_run(tmp_path: Path) -> None:
     run = tmp_path / "run"
     command = [sys.executable, "-m", "synergait.cli", "train", "--preset", "cpu", "--controller", "independent",

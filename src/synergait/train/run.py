@@ -46,7 +46,8 @@ class RunSummary:
     """Where a run stands. ``num_timesteps`` environment steps of ``total_steps``; ``cpu_hours`` and
     ``wall_hours`` spent in all sessions; ``best_mean_return`` of the periodic evaluations, at ``best_step``;
     ``resumed_from`` the checkpoint this invocation started from (None: a fresh start or read from disk);
-    ``lost_cpu_hours`` the work done after the last checkpoint before kills, in all resumes."""
+    ``lost_cpu_hours`` the work done after the last checkpoint before kills, in all resumes; ``stopped_by`` the
+    signal (SIGTERM, SIGINT) that ended this invocation early, with a checkpoint (None: budget or time limit)."""
 
     run: str
     num_timesteps: int
@@ -57,6 +58,7 @@ class RunSummary:
     best_step: int | None = None
     resumed_from: str | None = None
     lost_cpu_hours: float = 0.0
+    stopped_by: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -8,12 +8,15 @@ restarts from step 0 with empty curves).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import shutil
+import signal
+import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +136,8 @@ class RunCallback(BaseCallback):
         self._checkpoint_due = time.perf_counter() + config.checkpoint_every_minutes * 60
         self._eval_env: VecEnv | None = None
         self._last_eval_step: int | None = None
+        #: Set by a signal handler (see :func:`_stop_on_signals`): the run stops at the next step, with a checkpoint.
+        self.stopped_by: str | None = None
 
     def _next_multiple(self, every: int) -> int:
         return (self.state["num_timesteps"] // every + 1) * every
@@ -159,7 +164,9 @@ class RunCallback(BaseCallback):
             if step >= self._next_checkpoint:
                 self._next_checkpoint = self._next_multiple(self.config.checkpoint_every_steps)
             self.checkpoint()
-        return self._deadline is None or time.perf_counter() < self._deadline  # False: stop (and checkpoint)
+        if self.stopped_by is not None:
+            return False  # stop (and checkpoint)
+        return self._deadline is None or time.perf_counter() < self._deadline
 
     def _on_training_end(self) -> None:
         if self._last_eval_step != self.num_timesteps:
@@ -245,7 +252,30 @@ class RunCallback(BaseCallback):
         return RunSummary(str(self.run), int(self.state["num_timesteps"]), self.config.total_steps,
                           self.state["cpu_s"] / 3600, self.state["wall_s"] / 3600,
                           self.state.get("best_mean_return"), self.state.get("best_step"), resumed_from,
-                          self.state.get("lost_cpu_s", 0.0) / 3600)
+                          self.state.get("lost_cpu_s", 0.0) / 3600, self.stopped_by)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(callback: RunCallback) -> Iterator[None]:
+    """SIGTERM (``kill``, a scheduler's preemption) and SIGINT (Ctrl-C) end the run at its next step with a
+    checkpoint instead of losing the work since the last one. A SIGINT the process ignores (a background job's)
+    stays ignored; handlers can only be set from the main thread, elsewhere signals keep their behaviour."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = [signal.SIGTERM] + ([signal.SIGINT] if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN else [])
+    previous = {number: signal.getsignal(number) for number in caught}
+
+    def request_stop(number: int, _frame: object) -> None:
+        callback.stopped_by = signal.Signals(number).name
+
+    for number in caught:
+        signal.signal(number, request_stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def curriculum_state(envs: VecEnv) -> dict[str, list[int]]:
@@ -359,7 +389,8 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
         schedules.append(PolicyAnchor(start or starting_walker(config), config.policy_anchor,
                                       config.policy_anchor_fade_steps, config.algorithm.batch_size))
     if remaining > 0:
-        model.learn(total_timesteps=remaining, reset_num_timesteps=latest is None,
-                    callback=CallbackList([*schedules, callback]), progress_bar=progress, tb_log_name="sb3")
+        with _stop_on_signals(callback):
+            model.learn(total_timesteps=remaining, reset_num_timesteps=latest is None,
+                        callback=CallbackList([*schedules, callback]), progress_bar=progress, tb_log_name="sb3")
     envs.close()
     return callback.summary(resumed_from=latest.name if latest else None)

@@ -208,8 +208,6 @@ def emg_figure(runs: list[Evaluation]) -> str | None:
     return _png(fig)
 
 
-
-
 def spatiotemporal_figure(runs: list[Evaluation], human: ReferenceSet | None) -> str | None:
     """Walking speed, cadence, stride length and stance % against the target speed on level ground, one line per
     controller; grey: the range of human walking at 0.7-1.8 m/s, and the human reference's stance % (from its

@@ -14,13 +14,13 @@ term per step; without it the plain task the walking targets use.
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from synergait.model.catalog import FORWARD
-from synergait.walker import load_walker
+from synergait.walker import load_walker, run_episode
 
 SPEED_BINS = [0.0, 0.85, 1.05, 1.35, 1.55, 5.0]
 SPEED_LABELS = ["0.7-0.8", "0.9-1.0", "1.1-1.3", "1.4-1.5", "1.6+"]
@@ -44,28 +44,16 @@ def walker_at_speeds(source: str, speeds: list[float], n_episodes: int, training
     rows = []
     for speed in speeds:
         env = walker.spec.make_env(speed_m_s=speed, slope_deg=0.0, training=training)
-        for episode in range(n_episodes):
-            walker.reset()
-            observation, _ = env.reset(seed=200 + episode)
-            walk = env.unwrapped
-            start, steps, strikes, ended, terms = float(walk.body.com_position() @ FORWARD), 0, 0, None, {}
-            while True:
-                observation, _, terminated, truncated, info = env.step(walker.act(observation))
-                steps += 1
-                strikes += info.get("heel_strike") is not None
-                for key, value in info.items():
-                    if key.startswith("imitate_"):
-                        terms[key.removeprefix("imitate_")] = terms.get(key.removeprefix("imitate_"), 0.0) + value
-                if terminated:
-                    ended = info.get("termination")
-                if terminated or truncated:
-                    break
-            duration = steps * walk.control_period_s
-            distance = float(walk.body.com_position() @ FORWARD) - start
-            rows.append({"target_m_s": speed, "seed": 200 + episode, "control_steps": steps,
-                         "speed_m_s": distance / duration, "cadence_steps_per_min": strikes / duration * 60,
-                         "stride_m": 2 * distance / strikes if strikes else np.nan, "ended": ended or "-",
-                         **{k: v / steps for k, v in terms.items()}})
+        for seed in range(200, 200 + n_episodes):
+            terms: Counter[str] = Counter()  # the tracking terms summed over the episode
+            episode = run_episode(walker, env, seed=seed, on_step=lambda info, t=terms: t.update(
+                {k.removeprefix("imitate_"): v for k, v in info.items() if k.startswith("imitate_")}))
+            strikes = episode.heel_strikes
+            rows.append({"target_m_s": speed, "seed": seed, "control_steps": episode.steps,
+                         "speed_m_s": episode.speed_m_s,
+                         "cadence_steps_per_min": strikes / episode.duration_s * 60,
+                         "stride_m": 2 * episode.distance_m / strikes if strikes else np.nan,
+                         "ended": episode.termination or "-", **{k: v / episode.steps for k, v in terms.items()}})
     return pd.DataFrame(rows).round(3)
 
 

@@ -129,18 +129,21 @@ class RunCallback(BaseCallback):
         self.episodes = _CsvLog(run / EPISODES_FILE, EPISODE_FIELDS)
         self.evals = _CsvLog(run / EVALUATIONS_FILE, EVAL_FIELDS)
         self._wall0, self._cpu0 = time.perf_counter(), time.process_time()
-        self._next_eval = self._next_multiple(config.eval_every_steps)
-        self._next_checkpoint = self._next_multiple(config.checkpoint_every_steps)
+        start = state["num_timesteps"]
+        self._next_eval = self._next_multiple(config.eval_every_steps, start)
+        self._next_checkpoint = self._next_multiple(config.checkpoint_every_steps, start)
         self._snapshot_every = config.snapshot_every_steps or 0
-        self._next_snapshot = self._next_multiple(self._snapshot_every) if self._snapshot_every else 0
+        self._next_snapshot = self._next_multiple(self._snapshot_every, start) if self._snapshot_every else 0
         self._checkpoint_due = time.perf_counter() + config.checkpoint_every_minutes * 60
         self._eval_env: VecEnv | None = None
         self._last_eval_step: int | None = None
         #: Set by a signal handler (see :func:`_stop_on_signals`): the run stops at the next step, with a checkpoint.
         self.stopped_by: str | None = None
 
-    def _next_multiple(self, every: int) -> int:
-        return (self.state["num_timesteps"] // every + 1) * every
+    @staticmethod
+    def _next_multiple(every: int, step: int) -> int:
+        """The first multiple of ``every`` after ``step`` (the step now, not the last checkpoint's)."""
+        return (step // every + 1) * every
 
     def _elapsed(self) -> tuple[float, float]:
         return (self.state["wall_s"] + time.perf_counter() - self._wall0,
@@ -158,11 +161,11 @@ class RunCallback(BaseCallback):
             self._next_eval += self.config.eval_every_steps
             self.evaluate()
         if self._snapshot_every and step >= self._next_snapshot:
-            self._next_snapshot = (step // self._snapshot_every + 1) * self._snapshot_every
+            self._next_snapshot = self._next_multiple(self._snapshot_every, step)
             self.snapshot()
         if step >= self._next_checkpoint or time.perf_counter() >= self._checkpoint_due:
             if step >= self._next_checkpoint:
-                self._next_checkpoint = self._next_multiple(self.config.checkpoint_every_steps)
+                self._next_checkpoint = self._next_multiple(self.config.checkpoint_every_steps, step)
             self.checkpoint()
         if self.stopped_by is not None:
             return False  # stop (and checkpoint)

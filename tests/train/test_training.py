@@ -71,16 +71,31 @@ def test_sac_run_writes_curves_best_policy_and_checkpoint(tmp_path: Path) -> Non
     assert state["num_timesteps"] == 300 and state["cpu_hours"] > 0 and len(state["episode_index"]) == 1
 
 
-def test_sigterm_stops_a_run_with_a_checkpoint_where_it_is(tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    command = [sys.executable, "-m", "synergait.cli", "train", "--preset", "cpu", "--controller", "independent",
-               "--steps", "1000000", "--envs", "1", "--checkpoint-every", "1024", "--eval-every", "1000000",
-               "--out", str(run), "--json"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+def _train_command(run: Path, steps: int) -> list[str]:
+    """The CLI training a small independent run in the background, checkpointing every 1024 steps."""
+    return [sys.executable, "-m", "synergait.cli", "train", "--preset", "cpu", "--controller", "independent",
+            "--steps", str(steps), "--envs", "1", "--checkpoint-every", "1024", "--eval-every", "100000",
+            "--out", str(run), "--json"]
+
+
+def _first_checkpoint(run: Path, process: subprocess.Popen) -> Path:
+    """Wait (up to 240 s) until the training ``process`` has checkpointed ``run`` at least 1024 steps in; the
+    checkpoint pointer. The process must still be running then."""
     pointer = run / "checkpoints" / "latest.json"
     deadline = time.time() + 240
-    while time.time() < deadline and not (pointer.exists() and json.loads(pointer.read_text())["num_timesteps"]):
+    while time.time() < deadline and process.poll() is None:
+        if pointer.exists() and json.loads(pointer.read_text())["num_timesteps"] >= 1024:
+            break
         time.sleep(0.2)
+    assert process.poll() is None, "training ended before it could be stopped"
+    return pointer
+
+
+def test_sigterm_stops_a_run_with_a_checkpoint_where_it_is(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    process = subprocess.Popen(_train_command(run, 1_000_000), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True)
+    pointer = _first_checkpoint(run, process)
     process.send_signal(signal.SIGTERM)
     stdout, _ = process.communicate(timeout=120)
     assert process.returncode == 0
@@ -91,17 +106,9 @@ def test_sigterm_stops_a_run_with_a_checkpoint_where_it_is(tmp_path: Path) -> No
 
 def test_kill_and_resume_continue_the_same_run(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    command = [sys.executable, "-m", "synergait.cli", "train", "--preset", "cpu", "--controller", "independent",
-               "--steps", "4096", "--envs", "1", "--checkpoint-every", "1024", "--eval-every", "100000",
-               "--out", str(run), "--json"]
+    command = _train_command(run, 4096)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
-    pointer = run / "checkpoints" / "latest.json"
-    deadline = time.time() + 240
-    while time.time() < deadline and process.poll() is None:
-        if pointer.exists() and json.loads(pointer.read_text())["num_timesteps"] >= 1024:
-            break
-        time.sleep(0.2)
-    assert process.poll() is None, "training ended before it could be killed"
+    pointer = _first_checkpoint(run, process)
     with pytest.raises(ParameterError, match="being trained by another process"):
         train(TrainConfig.preset("cpu"), run, resume=True, progress=False)  # the run is locked while it trains
     os.killpg(process.pid, signal.SIGKILL)
@@ -113,7 +120,7 @@ def test_kill_and_resume_continue_the_same_run(tmp_path: Path) -> None:
     assert resumed.returncode == 0, resumed.stderr
     result = json.loads(resumed.stdout)
     assert result["resumed_from"] == f"step_{killed_at}"
-    assert result["num_timesteps"] == 4096 and result["lost_cpu_hours"] >= 0
+    assert result["num_timesteps"] == 4096 and result["lost_cpu_hours"] >= 0, (killed_at, result)
     steps = [int(r["step"]) for r in _rows(run / "episodes.csv")]
     assert steps == sorted(steps) and steps[-1] <= 4096  # one continuous curve, no restart from zero
     assert json.loads((run / "run.json").read_text())["cpu_hours"] > 0

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from synergait.data.cycles import PERCENT, PHASES
+from synergait.data.cycles import PERCENT, PHASES, stance_percent
 from synergait.data.reference import ReferenceSet, variable_unit
 from synergait.evaluate.evaluation import Evaluation
 from synergait.evaluate.metrics import EMG_VARIABLES, KINEMATIC_VARIABLES
@@ -212,7 +212,6 @@ def spatiotemporal_figure(runs: list[Evaluation], human: ReferenceSet | None) ->
     """Walking speed, cadence, stride length and stance % against the target speed on level ground, one line per
     controller; grey: the range of human walking at 0.7-1.8 m/s, and the human reference's stance % (from its
     vertical GRF) at its recorded speed, or across the panel where the speed was not recorded."""
-    from synergait.data.cycles import stance_percent
     from synergait.evaluate.rollout import HUMAN_SPATIOTEMPORAL
 
     level = [(run, run.spatiotemporal[run.spatiotemporal["slope_deg"] == 0].sort_values("speed_target_m_s"))

@@ -18,6 +18,9 @@ from synergait.errors import ParameterError
 from synergait.fileio import atomic_path
 from synergait.train.config import TrainConfig
 
+#: The controllers a sweep trains (the paper's comparison).
+CONTROLLERS = ("synergy", "independent")
+
 
 def run_one(config_yaml: str, run_dir: str, time_limit_s: float | None = None) -> dict[str, Any]:
     """Train one run up to the config's ``total_steps`` (resuming it if it has a checkpoint, for at most
@@ -44,7 +47,7 @@ def run_sweep(base: TrainConfig, out: str | Path, *, seeds: list[int], controlle
         import ray
     except ImportError:
         raise ParameterError("sweep", "Ray is not installed: pip install 'synergait[ray]'") from None
-    unknown = [c for c in controllers if c not in ("synergy", "independent")]
+    unknown = [c for c in controllers if c not in CONTROLLERS]
     if unknown:
         raise ParameterError("controllers", f"unknown controller(s): {', '.join(unknown)}")
     out = Path(out)
@@ -60,7 +63,7 @@ def run_sweep(base: TrainConfig, out: str | Path, *, seeds: list[int], controlle
     results = {f"{c}_seed{s}": ray.get(f) for (c, s), f in futures.items()}
     # Every controller with runs in OUT: a sweep per controller (each from its own walker or config) into one
     # OUT draws the comparison.
-    drawn = [c for c in ("synergy", "independent") if any(out.glob(f"{c}_seed*/episodes.csv"))]
+    drawn = [c for c in CONTROLLERS if any(out.glob(f"{c}_seed*/episodes.csv"))]
     figure = plot_learning_curves(out, drawn, out / "learning_curves.png")
     return {"runs": results, "failed": [k for k, v in results.items() if v["status"] != "ok"], "figure": str(figure),
             "figure_controllers": drawn}

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from synergait.errors import ParameterError
@@ -180,6 +181,42 @@ def test_a_resumed_run_takes_its_learning_rate_from_config_yaml(tmp_path: Path) 
     assert model.lr_schedule(1.0) == pytest.approx(5e-5)  # a fine-tune with a smaller step
 
 
+def test_a_resumed_run_can_go_on_with_more_environments_in_their_own_processes(tmp_path: Path) -> None:
+    from stable_baselines3 import PPO
+
+    config = TrainConfig.preset("cpu", total_steps=256, n_envs=1, n_steps=256, batch_size=64,
+                                controller="independent")
+    run = tmp_path / "run"
+    train(config, run, progress=False)
+    wider = config.model_copy(update={"n_envs": 2, "vec_env": "subproc",
+                                      "algorithm": config.algorithm.model_copy(update={"n_steps": 128})})
+    (run / "config.yaml").write_text(wider.to_yaml())
+    result = train(config, run, resume=True, progress=False, total_steps=768)
+    assert result.resumed_from == "step_256" and result.num_timesteps == 768
+    latest = run / "checkpoints" / json.loads((run / "checkpoints" / "latest.json").read_text())["checkpoint"]
+    model = PPO.load(latest / "model.zip", device="cpu")
+    assert (model.n_envs, model.n_steps) == (2, 128)  # one rollout: 2 x 128 steps, as config.yaml now says
+    assert len(json.loads((latest / "state.json").read_text())["episode_index"]) == 2
+    assert {int(r["env"]) for r in _rows(run / "episodes.csv") if int(r["step"]) > 256} <= {0, 1}
+
+
+def test_cpu_hours_count_the_environments_own_processes() -> None:
+    from synergait.train.trainer import cpu_clock, make_vec_env
+
+    config = TrainConfig.preset("cpu", n_envs=2, vec_env="subproc", controller="independent")
+    envs = make_vec_env(config)
+    try:
+        clock = cpu_clock(envs)
+        start, own_start = clock(), time.process_time()
+        envs.reset()
+        for _ in range(300):
+            envs.step(np.stack([envs.action_space.sample() for _ in range(2)]))
+        workers = (clock() - start) - (time.process_time() - own_start)
+    finally:
+        envs.close()
+    assert workers > 0.2  # 600 muscle-driven physics steps of 4 substeps each, none of them in this process
+
+
 def test_checkpoints_come_on_a_wall_clock_interval_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from synergait.train.trainer import RunCallback
 
@@ -212,7 +249,6 @@ def test_a_time_limit_stops_with_a_checkpoint_and_resume_extends_the_budget(tmp_
 
 
 def test_snapshots_keep_the_policy_as_walkers_along_the_run(tmp_path: Path) -> None:
-    import numpy as np
     from stable_baselines3 import PPO
 
     from synergait.evaluate.walking import rank_walkers

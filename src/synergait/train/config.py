@@ -101,6 +101,9 @@ class TrainConfig(BaseModel):
     algorithm: PPOConfig | SACConfig = Field(SACConfig(), discriminator="name")
     total_steps: int = Field(1_000_000, gt=0)
     n_envs: int = Field(1, gt=0)
+    #: ``dummy``: the environments step one after another in the training process (one core);
+    #: ``subproc``: each in its own process, so that a run uses ``n_envs`` cores (SB3 ``SubprocVecEnv``).
+    vec_env: Literal["dummy", "subproc"] = "dummy"
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
     torch_threads: int = Field(1, gt=0)  # torch with 2 threads collapses when anything else uses the CPU

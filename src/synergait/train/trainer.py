@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
 import shutil
 import signal
 import threading
@@ -27,7 +28,7 @@ from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.monitor import Monitor
-from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
+from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecEnvWrapper, VecNormalize
 
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path, atomic_write_text
@@ -59,7 +60,9 @@ def _make_env(config: TrainConfig):
 
 
 def make_vec_env(config: TrainConfig) -> VecEnv:
-    envs: VecEnv = DummyVecEnv([_make_env(config) for _ in range(config.n_envs)])
+    factories = [_make_env(config) for _ in range(config.n_envs)]
+    envs: VecEnv = (SubprocVecEnv(factories, start_method="forkserver") if config.vec_env == "subproc"
+                    else DummyVecEnv(factories))
     envs.seed(config.seed)
     if config.normalize_observations or config.normalize_rewards:
         envs = VecNormalize(envs, norm_obs=config.normalize_observations, norm_reward=config.normalize_rewards,
@@ -75,22 +78,30 @@ def _schedule(config: TrainConfig) -> Callable[[float], float]:
     return lambda progress_remaining: float(progress_remaining) * rate  # linear decay to 0 over total_steps
 
 
-def make_algorithm(config: TrainConfig, envs: VecEnv, tensorboard_dir: Path | None = None) -> BaseAlgorithm:
-    net = list(config.net_arch)
-    common: dict[str, Any] = {"learning_rate": _schedule(config), "gamma": config.gamma, "seed": config.seed,
-                              "device": config.device, "verbose": 0,
-                              "tensorboard_log": str(tensorboard_dir) if tensorboard_dir else None}
+def _hyperparameters(config: TrainConfig) -> dict[str, Any]:
+    """The algorithm's settings from ``config``, at creation and again on resume (so that editing them in a run's
+    ``config.yaml`` takes effect, e.g. fewer steps per environment when a resumed run has more environments)."""
     algorithm = config.algorithm
     if isinstance(algorithm, SACConfig):
-        return SAC("MlpPolicy", envs, buffer_size=algorithm.buffer_size, learning_starts=algorithm.learning_starts,
-                   batch_size=algorithm.batch_size, train_freq=algorithm.train_freq,
-                   gradient_steps=algorithm.gradient_steps,
+        return {"gamma": config.gamma, "buffer_size": algorithm.buffer_size,
+                "learning_starts": algorithm.learning_starts, "batch_size": algorithm.batch_size,
+                "train_freq": algorithm.train_freq, "gradient_steps": algorithm.gradient_steps}
+    return {"gamma": config.gamma, "n_steps": algorithm.n_steps, "batch_size": algorithm.batch_size,
+            "n_epochs": algorithm.n_epochs, "gae_lambda": algorithm.gae_lambda, "clip_range": algorithm.clip_range,
+            "ent_coef": algorithm.ent_coef}
+
+
+def make_algorithm(config: TrainConfig, envs: VecEnv, tensorboard_dir: Path | None = None) -> BaseAlgorithm:
+    net = list(config.net_arch)
+    common: dict[str, Any] = {"learning_rate": _schedule(config), "seed": config.seed, "device": config.device,
+                              "verbose": 0, "tensorboard_log": str(tensorboard_dir) if tensorboard_dir else None,
+                              **_hyperparameters(config)}
+    if isinstance(config.algorithm, SACConfig):
+        return SAC("MlpPolicy", envs,
                    policy_kwargs={"net_arch": {"pi": net, "qf": net}, "activation_fn": torch.nn.ReLU}, **common)
-    return PPO("MlpPolicy", envs, n_steps=algorithm.n_steps, batch_size=algorithm.batch_size,
-               n_epochs=algorithm.n_epochs, gae_lambda=algorithm.gae_lambda, clip_range=algorithm.clip_range,
-               ent_coef=algorithm.ent_coef,
+    return PPO("MlpPolicy", envs,
                policy_kwargs={"net_arch": {"pi": net, "vf": net}, "activation_fn": torch.nn.ReLU,
-                              "log_std_init": algorithm.log_std_init}, **common)
+                              "log_std_init": config.algorithm.log_std_init}, **common)
 
 
 class _CsvLog:
@@ -118,17 +129,38 @@ class _CsvLog:
             writer.writerows(rows)
 
 
+def cpu_clock(envs: VecEnv) -> Callable[[], float]:
+    """CPU seconds used so far by this process and, for environments in their own processes, by those too
+    (read from ``/proc``; where there is none only this process is counted, with a warning)."""
+    base = envs.unwrapped if isinstance(envs, VecEnvWrapper) else envs
+    pids = [process.pid for process in getattr(base, "processes", [])]
+    if pids and not Path("/proc/self/stat").exists():
+        warnings.warn("CPU-hours count the training process only: the environments' processes cannot be read "
+                      "on this system", stacklevel=2)
+        pids = []
+    ticks = os.sysconf("SC_CLK_TCK") if pids else 1
+
+    def worker_cpu_s(pid: int) -> float:
+        try:  # utime and stime, after the command name (which may hold spaces) in parentheses
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    return lambda: time.process_time() + sum(worker_cpu_s(pid) for pid in pids)
+
+
 class RunCallback(BaseCallback):
     """Learning curve, periodic evaluation with best-model keeping, atomic checkpoints, CPU-hour accounting."""
 
     def __init__(self, run: Path, config: TrainConfig, state: dict[str, Any], time_limit_s: float | None = None,
-                 ) -> None:
+                 cpu_s: Callable[[], float] = time.process_time) -> None:
         super().__init__()
-        self.run, self.config, self.state = run, config, state
+        self.run, self.config, self.state, self._cpu_s = run, config, state, cpu_s
         self._deadline = time.perf_counter() + time_limit_s if time_limit_s else None
         self.episodes = _CsvLog(run / EPISODES_FILE, EPISODE_FIELDS)
         self.evals = _CsvLog(run / EVALUATIONS_FILE, EVAL_FIELDS)
-        self._wall0, self._cpu0 = time.perf_counter(), time.process_time()
+        self._wall0, self._cpu0 = time.perf_counter(), self._cpu_s()
         start = state["num_timesteps"]
         self._next_eval = self._next_multiple(config.eval_every_steps, start)
         self._next_checkpoint = self._next_multiple(config.checkpoint_every_steps, start)
@@ -147,7 +179,7 @@ class RunCallback(BaseCallback):
 
     def _elapsed(self) -> tuple[float, float]:
         return (self.state["wall_s"] + time.perf_counter() - self._wall0,
-                self.state["cpu_s"] + time.process_time() - self._cpu0)
+                self.state["cpu_s"] + self._cpu_s() - self._cpu0)
 
     def _on_step(self) -> bool:
         step = self.num_timesteps
@@ -247,7 +279,7 @@ class RunCallback(BaseCallback):
         if previous is not None and previous != target:
             shutil.rmtree(previous, ignore_errors=True)
         self.state.update(state)
-        self._wall0, self._cpu0 = time.perf_counter(), time.process_time()  # the totals now live in self.state
+        self._wall0, self._cpu0 = time.perf_counter(), self._cpu_s()  # the totals now live in self.state
         self._checkpoint_due = self._wall0 + self.config.checkpoint_every_minutes * 60
         self.summary().save(self.run)
 
@@ -309,7 +341,8 @@ def train(config: TrainConfig, run: str | Path, *, resume: bool = False, progres
 
     Args:
         config: the run's configuration (ignored on resume: the run's own ``config.yaml`` is read back; its
-            learning rate applies to the resumed run, so editing it there fine-tunes with another one).
+            learning rate, environments and algorithm settings apply to the resumed run, so editing them there goes
+            on with other ones, e.g. a lower learning rate, or more environments in their own processes).
         resume: continue from the run's latest checkpoint.
         time_limit_s: stop (with a checkpoint) after this much wall time; resume later to go on.
         total_steps: on resume, a new step budget for the run (e.g. to extend it), recorded in ``config.yaml``.
@@ -354,11 +387,13 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
         state.update(json.loads((latest / "state.json").read_text()))
         if isinstance(envs, VecNormalize) and (latest / "vecnormalize.pkl").exists():
             envs = VecNormalize.load(str(latest / "vecnormalize.pkl"), envs.venv)
-        # The learning rate comes from config.yaml, so that a resumed run can be fine-tuned with another one.
+        # The learning rate and the other settings come from config.yaml, so that a resumed run can go on with
+        # other ones (another learning rate, more environments).
         rate = _schedule(config)
         model = ALGORITHMS[config.algo].load(latest / "model.zip", env=envs, device=config.device,
                                              tensorboard_log=str(run / "tensorboard"),
-                                             custom_objects={"learning_rate": rate, "lr_schedule": rate})
+                                             custom_objects={"learning_rate": rate, "lr_schedule": rate},
+                                             **_hyperparameters(config))
         if (latest / "replay_buffer.pkl").exists() and hasattr(model, "load_replay_buffer"):
             model.load_replay_buffer(latest / "replay_buffer.pkl")
         envs.reset()  # consumes the seeds (a seeded reset restarts the curriculum), so restore after it
@@ -377,7 +412,7 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
             if (run / log).exists():
                 _CsvLog(run / log, columns).truncate_after(state["num_timesteps"])
     remaining = config.total_steps - state["num_timesteps"]
-    callback = RunCallback(run, config, state, time_limit_s)
+    callback = RunCallback(run, config, state, time_limit_s, cpu_clock(envs))
     schedules: list[BaseCallback] = []
     if config.env.imitation is not None and config.env.imitation.fade_steps is not None:
         schedules.append(EnvSchedule("imitation_fraction", config.env.imitation.fraction))

@@ -121,6 +121,20 @@ def test_widening_scales_the_curriculum_and_terrain_around_the_centre() -> None:
         np.testing.assert_allclose(terrain_only.terrain.pitches_rad, 0.5 * full.terrain.pitches_rad)
 
 
+def test_a_fraction_of_episodes_on_constant_slopes_within_the_pitch_bound() -> None:
+    walk = WalkEnv(WalkConfig(slope_fraction=0.5, max_pitch_deg=5.0))
+    slopes = []
+    for i in range(40):
+        _, info = walk.reset(seed=3 if i == 0 else None)
+        if info["terrain"].startswith("slope"):
+            pitched = walk.terrain.pitches_rad[4:]
+            assert np.ptp(pitched) == 0 and abs(np.degrees(pitched[0])) <= 5.0
+            slopes.append(pitched[0])
+    assert 10 <= len(slopes) <= 30 and min(slopes) < 0 < max(slopes)
+    _, info = walk.reset(options={"terrain_index": 7})  # an explicit terrain stays that terrain
+    assert not info["terrain"].startswith("slope")
+
+
 def test_fixed_condition_mode() -> None:
     walk = WalkEnv(WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=5.0))
     for _ in range(3):

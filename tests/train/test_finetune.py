@@ -13,7 +13,7 @@ from stable_baselines3 import PPO
 
 from synergait.env.config import ImitationConfig
 from synergait.errors import ParameterError
-from synergait.train.callbacks import EnvSchedule, PolicyAnchor
+from synergait.train.callbacks import ActionBoundPenalty, EnvSchedule, PolicyAnchor
 from synergait.train.config import TrainConfig
 from synergait.train.trainer import make_algorithm, make_vec_env, train
 from synergait.train.warmstart import start_from, starting_walker
@@ -168,6 +168,31 @@ def test_the_policy_anchor_fades_and_needs_a_walker() -> None:
     assert [anchor.coefficient(s) for s in (0, 500, 1000, 5000)] == [2.0, 1.0, 0.0, 0.0]
     with pytest.raises(ValueError, match="policy_anchor needs init_policy"):
         TrainConfig.preset("imitation", policy_anchor=1.0)
+
+
+@pytest.mark.parametrize("coef", [0.0, 10.0])
+def test_the_action_bound_penalty_brings_clipped_means_back_inside_the_bounds(coef: float) -> None:
+    config = from_shipped(learning_rate=1e-3, lr_schedule="constant", total_steps=256, n_steps=256)
+    envs = make_vec_env(config)
+    model = make_algorithm(config, envs)
+    start_from(model, envs, starting_walker(config))
+    with torch.no_grad():
+        model.policy.action_net.bias += 2.0  # means far beyond the bound of 1: every one of them clipped
+
+    def excess() -> float:
+        observations = model.rollout_buffer.observations.reshape(-1, model.rollout_buffer.observations.shape[-1])
+        with torch.no_grad():
+            means = model.policy.get_distribution(torch.as_tensor(observations)).distribution.mean
+        return float(torch.relu(means - 1.0).mean())
+
+    model.learn(256, callback=ActionBoundPenalty(coef, batch_size=64))
+    if coef:
+        assert excess() < 0.5  # 20 Adam steps of 1e-3 on the penalty alone bring the means most of the way
+    else:
+        assert excess() > 1.0  # no reward moves a clipped mean: PPO alone leaves them out
+    envs.close()
+    with pytest.raises(ValueError, match="action_bound_penalty is for PPO"):
+        TrainConfig.preset("paper", action_bound_penalty=1.0)
 
 
 def test_a_synergy_walker_carries_its_basis_and_starts_runs_through_it(tmp_path: Path) -> None:

@@ -120,41 +120,36 @@ class AdaptiveLearningRate(BaseCallback):
         return True
 
 
-class PolicyAnchor(BaseCallback):
-    """Keeps a PPO policy near the walker it started from: every gradient step of the update adds
-    ``coef(step) * mean_s sum_i (mu_i(s) - mu0_i(s))^2 / (2 sigma_i^2)`` to the loss, the KL divergence of the
-    policy's action distribution from the starting walker's (its actions ``mu0`` with the policy's own noise
-    ``sigma``, held fixed so the penalty cannot be paid by widening the noise), on ``batch_size`` observations drawn
-    from the rollout the update learns from. ``coef`` fades linearly to 0 over ``fade_steps`` (None: constant).
+class _PolicyGradientTerm(BaseCallback):
+    """Adds a term's gradient to a PPO policy's at every gradient step of the update: ``coef(step) * term`` on
+    ``batch_size`` observations drawn from the rollout the update learns from, by an optimiser pre-step hook after
+    PPO's gradient clipping, so that SB3's update itself is unchanged."""
 
-    The term's gradient is added to the policy's after PPO's gradient clipping, by an optimiser pre-step hook, so
-    that SB3's update itself is unchanged.
-    """
+    #: Logged as ``train/<name>``; the configuration's parameter that turns the term on.
+    name = parameter = "term"
 
-    def __init__(self, walker: MlpWalker, coef: float, fade_steps: int | None, batch_size: int) -> None:
+    def __init__(self, coef: float, batch_size: int, fade_steps: int | None = None) -> None:
         super().__init__()
-        self.walker, self.coef, self.fade_steps, self.batch_size = walker, coef, fade_steps, batch_size
+        self.coef, self.batch_size, self.fade_steps = coef, batch_size, fade_steps
         self._random = np.random.default_rng(0)
 
     def coefficient(self, step: int) -> float:
+        """``coef``, fading linearly to 0 over ``fade_steps`` (None: constant)."""
         if self.fade_steps is None:
             return self.coef
         return self.coef * max(0.0, 1.0 - step / self.fade_steps)
 
+    def term(self, observations: np.ndarray, mean: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """The penalty (a scalar tensor) for the policy's action means and noise on ``observations``."""
+        raise NotImplementedError
+
     def _on_training_start(self) -> None:
         if not isinstance(self.model, PPO):
-            raise ParameterError("policy_anchor", "the anchor to the starting walker is built for PPO runs")
+            raise ParameterError(self.parameter, "this term is added to PPO updates only")
         self._hook = self.model.policy.optimizer.register_step_pre_hook(self._add_gradient)
 
     def _on_training_end(self) -> None:
         self._hook.remove()
-
-    def walker_actions(self, observations: np.ndarray) -> torch.Tensor:
-        """The starting walker's actions, shape ``(n, n_actions)``, for observations as the policy sees them
-        (normalised by the run's statistics)."""
-        envs = self.model.get_vec_normalize_env()
-        raw = envs.unnormalize_obs(observations) if envs is not None and envs.norm_obs else observations
-        return torch.as_tensor(np.stack([self.walker.act(o) for o in raw]))
 
     def _add_gradient(self, optimizer: torch.optim.Optimizer, args: object, kwargs: object) -> None:
         coef = self.coefficient(self.num_timesteps)
@@ -165,15 +160,57 @@ class PolicyAnchor(BaseCallback):
         observations = buffer.observations.reshape(-1, buffer.observations.shape[-1])
         observations = observations[self._random.integers(len(observations), size=self.batch_size)]
         distribution = self.model.policy.get_distribution(torch.as_tensor(observations, device=self.model.device))
-        mean, sigma = distribution.distribution.mean, distribution.distribution.stddev.detach()
-        target = self.walker_actions(observations).to(mean)
-        kl = ((mean - target) ** 2 / (2.0 * sigma**2)).sum(dim=-1).mean()
-        gradients = torch.autograd.grad(coef * kl, parameters, allow_unused=True)
+        term = self.term(observations, distribution.distribution.mean, distribution.distribution.stddev)
+        gradients = torch.autograd.grad(coef * term, parameters, allow_unused=True)
         for parameter, gradient in zip(parameters, gradients, strict=True):
             if gradient is not None:
                 parameter.grad = gradient if parameter.grad is None else parameter.grad + gradient
-        self.logger.record_mean("train/anchor_kl", kl.item())
-        self.logger.record("train/anchor_coef", coef)
+        self.logger.record_mean(f"train/{self.name}", term.item())
+        self.logger.record(f"train/{self.name}_coef", coef)
 
     def _on_step(self) -> bool:
         return True
+
+
+class PolicyAnchor(_PolicyGradientTerm):
+    """Keeps a PPO policy near the walker it started from: ``mean_s sum_i (mu_i(s) - mu0_i(s))^2 / (2 sigma_i^2)``,
+    the KL divergence of the policy's action distribution from the starting walker's (its actions ``mu0`` with the
+    policy's own noise ``sigma``, held fixed so the penalty cannot be paid by widening the noise). ``coef`` fades
+    linearly to 0 over ``fade_steps`` (None: constant)."""
+
+    name, parameter = "anchor_kl", "policy_anchor"
+
+    def __init__(self, walker: MlpWalker, coef: float, fade_steps: int | None, batch_size: int) -> None:
+        super().__init__(coef, batch_size, fade_steps)
+        self.walker = walker
+
+    def walker_actions(self, observations: np.ndarray) -> torch.Tensor:
+        """The starting walker's actions, shape ``(n, n_actions)``, for observations as the policy sees them
+        (normalised by the run's statistics)."""
+        envs = self.model.get_vec_normalize_env()
+        raw = envs.unnormalize_obs(observations) if envs is not None and envs.norm_obs else observations
+        return torch.as_tensor(np.stack([self.walker.act(o) for o in raw]))
+
+    def term(self, observations: np.ndarray, mean: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        target = self.walker_actions(observations).to(mean)
+        return ((mean - target) ** 2 / (2.0 * sigma.detach() ** 2)).sum(dim=-1).mean()
+
+
+class ActionBoundPenalty(_PolicyGradientTerm):
+    """Keeps a PPO policy's action means inside the action space: ``mean_s sum_i relu(mu_i - high_i)^2 +
+    relu(low_i - mu_i)^2``. The environment clips actions to their bounds, so a mean beyond one acts as the bound
+    itself and no reward moves it back: the deterministic walker is unchanged by the penalty, while every reward
+    term (the effort's above all) regains a gradient on that action. The soft bound of Makoviychuk et al. 2021
+    (Isaac Gym's PPO)."""
+
+    name = parameter = "action_bound_penalty"
+
+    def _on_training_start(self) -> None:
+        super()._on_training_start()
+        space = self.model.action_space
+        self._low = torch.as_tensor(space.low, dtype=torch.float32, device=self.model.device)
+        self._high = torch.as_tensor(space.high, dtype=torch.float32, device=self.model.device)
+
+    def term(self, observations: np.ndarray, mean: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        above, below = torch.relu(mean - self._high), torch.relu(self._low - mean)
+        return (above**2 + below**2).sum(dim=-1).mean()

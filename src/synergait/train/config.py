@@ -135,6 +135,10 @@ class TrainConfig(BaseModel):
     policy_anchor: float = Field(0.0, ge=0)
     #: The anchor's weight fades linearly to 0 over this many steps; None: it stays.
     policy_anchor_fade_steps: int | None = Field(None, gt=0)
+    #: Weight of a penalty on PPO action means beyond the action bounds (see
+    #: :class:`synergait.train.callbacks.ActionBoundPenalty`): a clipped mean gets no gradient from any reward,
+    #: the effort's included; 0: none.
+    action_bound_penalty: float = Field(0.0, ge=0)
 
     @model_validator(mode="before")
     @classmethod
@@ -145,6 +149,8 @@ class TrainConfig(BaseModel):
     def _anchored_to_a_walker(self) -> TrainConfig:
         if self.policy_anchor > 0 and (self.init_policy is None or self.algo != "ppo"):
             raise ValueError("policy_anchor needs init_policy (the walker to stay near) and a PPO run")
+        if self.action_bound_penalty > 0 and self.algo != "ppo":
+            raise ValueError("action_bound_penalty is for PPO runs (SAC squashes its actions into the bounds)")
         return self
 
     @property

@@ -32,7 +32,13 @@ from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv,
 
 from synergait.errors import InputFileError, ParameterError
 from synergait.fileio import atomic_path, atomic_write_text
-from synergait.train.callbacks import AdaptiveLearningRate, CriticWarmup, EnvSchedule, PolicyAnchor
+from synergait.train.callbacks import (
+    ActionBoundPenalty,
+    AdaptiveLearningRate,
+    CriticWarmup,
+    EnvSchedule,
+    PolicyAnchor,
+)
 from synergait.train.config import PPOConfig, SACConfig, TrainConfig
 from synergait.train.export import model_walker
 from synergait.train.run import (
@@ -426,6 +432,9 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
         assert isinstance(config.algorithm, PPOConfig)
         schedules.append(PolicyAnchor(start or starting_walker(config), config.policy_anchor,
                                       config.policy_anchor_fade_steps, config.algorithm.batch_size))
+    if config.action_bound_penalty > 0:
+        assert isinstance(config.algorithm, PPOConfig)
+        schedules.append(ActionBoundPenalty(config.action_bound_penalty, config.algorithm.batch_size))
     if remaining > 0:
         with _stop_on_signals(callback):
             model.learn(total_timesteps=remaining, reset_num_timesteps=latest is None,

@@ -64,8 +64,11 @@ def test_an_exported_run_acts_as_its_sb3_policy(residual_run: Path, tmp_path: Pa
     env = walker.make_env()
     observation, _ = env.reset(seed=0)
     for _ in range(20):
-        expected, _ = model.predict(normaliser.normalize_obs(observation), deterministic=True)
+        normalised = normaliser.normalize_obs(observation)
+        expected, _ = model.predict(normalised, deterministic=True)
         np.testing.assert_allclose(walker.act(observation), expected, atol=1e-4)
+        mean = model.policy.get_distribution(model.policy.obs_to_tensor(normalised)[0]).distribution.mean
+        np.testing.assert_allclose(walker.action_mean(observation), mean.detach().numpy()[0], atol=1e-4)
         observation, *_ = env.step(walker.act(observation))
     with pytest.raises(ParameterError, match="is a independent walker, not synergy"):
         load_walker(exported, controller="synergy")

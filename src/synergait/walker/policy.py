@@ -93,6 +93,11 @@ class MlpWalker(Walker):
         self.action_low, self.action_high = space.low.astype(np.float64), space.high.astype(np.float64)
 
     def act(self, observation: np.ndarray) -> np.ndarray:
+        return np.clip(self.action_mean(observation), self.action_low, self.action_high).astype(np.float32)
+
+    def action_mean(self, observation: np.ndarray) -> np.ndarray:
+        """The network's output before the clip to the action bounds (a PPO policy's mean may lie beyond them,
+        where the clip hides it from every reward)."""
         x = np.asarray(observation, dtype=np.float64)
         if self.network.normalize_observations:
             limit = self.network.clip_observation
@@ -104,7 +109,7 @@ class MlpWalker(Walker):
         x = weight @ x + bias
         if self.network.output == "tanh":
             x = self.action_low + 0.5 * (np.tanh(x) + 1.0) * (self.action_high - self.action_low)
-        return np.clip(x, self.action_low, self.action_high).astype(np.float32)
+        return x
 
     def save(self, directory: str | Path) -> Path:
         """Write ``walker.yaml`` and ``weights.npz`` into ``directory`` (created), and the walker's synergy basis

@@ -67,7 +67,7 @@ def _make_env(config: TrainConfig):
 
 def make_vec_env(config: TrainConfig) -> VecEnv:
     factories = [_make_env(config) for _ in range(config.n_envs)]
-    envs: VecEnv = (SubprocVecEnv(factories, start_method="forkserver") if config.vec_env == "subproc"
+    envs: VecEnv = (SubprocVecEnv(factories) if config.vec_env == "subproc"
                     else DummyVecEnv(factories))
     envs.seed(config.seed)
     if config.normalize_observations or config.normalize_rewards:

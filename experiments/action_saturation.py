@@ -12,9 +12,11 @@ dimensions are listed with their fraction.
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
+from synergait.errors import SynergaitError
 from synergait.walker import load_walker, run_episode
 
 
@@ -54,7 +56,11 @@ def main() -> None:
     parser.add_argument("--slope", type=float, default=0.0, help="ground slope, degrees")
     args = parser.parse_args()
     for source in args.walkers:
-        print(measure(source, args.episodes, args.speed, args.slope), flush=True)
+        try:
+            print(measure(source, args.episodes, args.speed, args.slope), flush=True)
+        except SynergaitError as error:
+            print(f"error: {error}", file=sys.stderr)
+            sys.exit(2)
 
 
 if __name__ == "__main__":

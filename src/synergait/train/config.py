@@ -146,7 +146,7 @@ class TrainConfig(BaseModel):
         return _algorithm_section(drop_retired(raw, {"target_kl": lambda value: value is None}))
 
     @model_validator(mode="after")
-    def _anchored_to_a_walker(self) -> TrainConfig:
+    def _policy_terms_fit_the_run(self) -> TrainConfig:
         if self.policy_anchor > 0 and (self.init_policy is None or self.algo != "ppo"):
             raise ValueError("policy_anchor needs init_policy (the walker to stay near) and a PPO run")
         if self.action_bound_penalty > 0 and self.algo != "ppo":

@@ -214,7 +214,7 @@ def test_cpu_hours_count_the_environments_own_processes() -> None:
         workers = (clock() - start) - (time.process_time() - own_start)
     finally:
         envs.close()
-    assert workers > 0.2  # 600 muscle-driven physics steps of 4 substeps each, none of them in this process
+    assert workers > 0.2  # 600 muscle-driven physics steps of 10 substeps each, none of them in this process
 
 
 def test_checkpoints_come_on_a_wall_clock_interval_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,7 @@
 """``synergait demo``: the pipeline on built-in defaults, as far as it is built.
 
 Gait events, cycles and the ReferenceSet of the Rajagopal 2016 trial, the MuJoCo inverse analysis with its EMG
-agreement, NMF synergies (k = 10) with their figure, a short training of both controllers (the cpu recipe), and
+agreement, NMF synergies (k = 10) with their figure, a short training of both controllers (the imitation recipe), and
 the walkers shipped with synergait: their walking test, evaluation against human data and a side-by-side video;
 an HTML report ties them together. Without the data (no local copy, no network) it says what it skipped and how
 to get the data, and uses the shipped default basis.
@@ -104,7 +104,7 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
                               for controller, summary in summaries.items()}
         spent = sum(summary.cpu_hours for summary in summaries.values() if summary) * 60
         steps = ", ".join(f"{c} {s.num_timesteps:,}" for c, s in summaries.items() if s)
-        result["done"].append(f"training of both controllers, cpu preset ({steps} environment steps, "
+        result["done"].append(f"training of both controllers, imitation preset ({steps} environment steps, "
                               f"{spent:.1f} CPU-minutes in all, from the runs' records); the walkers evaluated "
                               "below are the shipped imitation walkers, not these short runs")
         bar.advance(task)
@@ -136,16 +136,17 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
 
 
 def _train_both(out: Path, basis: str | None, minutes: float) -> dict[str, str]:
-    """Both controllers with the cpu preset, the step budget set from the measured PPO rate (~260 steps/s)."""
+    """Both controllers with the imitation preset, the step budget set from the measured PPO rate (~260 steps/s)."""
     from synergait.train.config import TrainConfig
     from synergait.train.trainer import train
 
     steps = max(1024, int(minutes * 60 / 2 * 200) // 1024 * 1024)
     policies = {}
     for controller in ("synergy", "independent"):
-        config = TrainConfig.preset("cpu", controller=controller, basis=basis if controller == "synergy" else None,
-                                    total_steps=steps, n_steps=512, eval_every_steps=max(steps // 2, 1024),
-                                    eval_episodes=2, checkpoint_every_steps=steps)
+        config = TrainConfig.preset("imitation", controller=controller,
+                                    basis=basis if controller == "synergy" else None, total_steps=steps,
+                                    n_steps=512, eval_every_steps=max(steps // 2, 1024), eval_episodes=2,
+                                    checkpoint_every_steps=steps)
         run = out / "runs" / controller
         train(config, run, resume=(run / "checkpoints" / "latest.json").exists(), progress=False)
         policies[controller] = str(run)

@@ -198,7 +198,7 @@ def test_synergy_variant_command(tmp_path: Path) -> None:
 def test_train_keeps_the_config_files_controller_and_seed(tmp_path: Path) -> None:
     from synergait.train.config import TrainConfig
 
-    config = TrainConfig.preset("cpu", controller="independent", seed=7, n_steps=128, batch_size=64)
+    config = TrainConfig.preset("imitation", controller="independent", seed=7, n_steps=128, batch_size=64)
     (tmp_path / "c.yaml").write_text(config.to_yaml())
     result = run_json("train", "--config", tmp_path / "c.yaml", "--steps", "128", "--envs", "1",
                       "--out", tmp_path / "run")

@@ -55,8 +55,8 @@ def test_evaluate_and_report(tmp_path: Path, falisse_mat: Path) -> None:
 
 
 def test_a_slope_condition_counts_only_strides_on_the_slope() -> None:
-    walker = load_walker("synergy-default")  # falls within about 2 m: before the slope, which starts 2 m ahead
-    result = evaluate_condition(walker, Condition(1.2, 5.0), rollouts=2, strides=10)
+    walker = load_walker("synergy-default")  # walks; stopped after 1.25 s, before the slope, which starts 2 m ahead
+    result = evaluate_condition(walker, Condition(1.2, 5.0), rollouts=2, strides=10, max_steps=50)
     assert result.table.empty
     assert any("before the slope begins (2.0 m ahead)" in gap for gap in result.gaps)
     assert all("slope" in gap for gap in result.gaps)  # level strides of the run-up are not slope walking

@@ -56,6 +56,6 @@ def test_distillation_fits_a_student_that_starts_a_synergy_run(tmp_path: Path) -
 
 def test_a_teacher_in_other_settings_is_refused() -> None:
     with pytest.raises(ParameterError, match="teacher: 'independent-default' acts in other environment settings"):
-        Distiller(config(mirroring=True)).fit(load_walker(TEACHER))
+        Distiller(config(mirroring=False)).fit(load_walker(TEACHER))  # the teacher mirrors
     with pytest.raises(ParameterError, match="controller: a distillation's student acts in the synergy space"):
         Distiller(config(controller="independent"))

@@ -13,7 +13,7 @@ from synergait.train.sweep import learning_curves, run_sweep
 def test_sweep_survives_a_failed_run(tmp_path: Path) -> None:
     pytest.importorskip("ray")
     # the synergy runs point at a basis that does not exist: they fail, the independent ones must still land
-    base = TrainConfig.preset("cpu", total_steps=1024, n_envs=1, n_steps=512, eval_every_steps=1024,
+    base = TrainConfig.preset("imitation", total_steps=1024, n_envs=1, n_steps=512, eval_every_steps=1024,
                               eval_episodes=1, basis=str(tmp_path / "missing.npz"))
     result = run_sweep(base, tmp_path / "sweep", seeds=[0, 1], controllers=["independent", "synergy"])
     assert sorted(result["failed"]) == ["synergy_seed0", "synergy_seed1"]

@@ -32,8 +32,8 @@ def test_one_algorithm_section_and_files_written_before_it() -> None:
     assert config.algo == "ppo" and config.algorithm.n_steps == 512 and config.algorithm.log_std_init == -1.0
     assert "learning_starts" not in config.to_yaml()
     with pytest.raises(ParameterError, match="learning_starts is a SAC setting; this configuration trains PPO"):
-        TrainConfig.preset("cpu", learning_starts=5)
-    assert TrainConfig.preset("cpu", algo="sac").algorithm == TrainConfig.preset("paper").algorithm.model_copy(
+        TrainConfig.preset("imitation", learning_starts=5)
+    assert TrainConfig.preset("imitation", algo="sac").algorithm == TrainConfig.preset("paper").algorithm.model_copy(
         update={"save_replay_buffer": False})
 
 
@@ -44,7 +44,7 @@ def test_paper_preset_is_the_paper() -> None:
         3_000_000, 10_000, 256)
     assert paper.learning_rate == 1e-3 and paper.lr_schedule == "linear"
     assert paper.net_arch == [512, 512, 256] and paper.total_steps == 75_000_000
-    assert TrainConfig.preset("cpu", seed=4).seed == 4
+    assert TrainConfig.preset("imitation", seed=4).seed == 4
     with pytest.raises(ParameterError, match="unknown preset"):
         TrainConfig.preset("gpu")
 
@@ -74,7 +74,7 @@ def test_sac_run_writes_curves_best_policy_and_checkpoint(tmp_path: Path) -> Non
 
 def _train_command(run: Path, steps: int) -> list[str]:
     """The CLI training a small independent run in the background, checkpointing every 1024 steps."""
-    return [sys.executable, "-m", "synergait.cli", "train", "--preset", "cpu", "--controller", "independent",
+    return [sys.executable, "-m", "synergait.cli", "train", "--preset", "imitation", "--controller", "independent",
             "--steps", str(steps), "--envs", "1", "--checkpoint-every", "1024", "--eval-every", "100000",
             "--out", str(run), "--json"]
 
@@ -111,7 +111,7 @@ def test_kill_and_resume_continue_the_same_run(tmp_path: Path) -> None:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
     pointer = _first_checkpoint(run, process)
     with pytest.raises(ParameterError, match="being trained by another process"):
-        train(TrainConfig.preset("cpu"), run, resume=True, progress=False)  # the run is locked while it trains
+        train(TrainConfig.preset("imitation"), run, resume=True, progress=False)  # the run is locked while it trains
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     killed_at = json.loads(pointer.read_text())["num_timesteps"]
@@ -130,7 +130,7 @@ def test_kill_and_resume_continue_the_same_run(tmp_path: Path) -> None:
 def test_curriculum_position_is_restored_through_the_wrappers() -> None:
     from synergait.train.trainer import curriculum_state, make_vec_env, restore_curriculum
 
-    envs = make_vec_env(TrainConfig.preset("cpu", n_envs=2, controller="synergy"))
+    envs = make_vec_env(TrainConfig.preset("imitation", n_envs=2, controller="synergy"))
     restore_curriculum(envs, {"episode_index": [7.0, 12.0]})
     assert curriculum_state(envs) == {"episode_index": [7, 12]}
     assert [e.unwrapped.episode_index for e in envs.venv.envs] == [7, 12]  # the WalkEnv itself, not a wrapper
@@ -138,7 +138,7 @@ def test_curriculum_position_is_restored_through_the_wrappers() -> None:
 
 
 def test_time_accounting_does_not_double_count(tmp_path: Path) -> None:
-    config = TrainConfig.preset("cpu", total_steps=1024, n_envs=1, n_steps=256, batch_size=64,
+    config = TrainConfig.preset("imitation", total_steps=1024, n_envs=1, n_steps=256, batch_size=64,
                                 eval_every_steps=512, eval_episodes=1, checkpoint_every_steps=256,
                                 controller="independent")
     started = time.perf_counter()
@@ -153,7 +153,7 @@ def test_time_accounting_does_not_double_count(tmp_path: Path) -> None:
 def test_resume_before_the_first_checkpoint_restarts_with_empty_curves(tmp_path: Path) -> None:
     import shutil
 
-    config = TrainConfig.preset("cpu", total_steps=512, n_envs=1, n_steps=256, batch_size=64,
+    config = TrainConfig.preset("imitation", total_steps=512, n_envs=1, n_steps=256, batch_size=64,
                                 eval_every_steps=100_000, checkpoint_every_steps=100_000, controller="independent")
     run = tmp_path / "run"
     train(config, run, progress=False)
@@ -169,12 +169,12 @@ def test_resume_before_the_first_checkpoint_restarts_with_empty_curves(tmp_path:
 def test_a_resumed_run_takes_its_learning_rate_from_config_yaml(tmp_path: Path) -> None:
     from stable_baselines3 import PPO
 
-    config = TrainConfig.preset("cpu", total_steps=256, n_envs=1, n_steps=256, batch_size=64,
+    config = TrainConfig.preset("imitation", total_steps=256, n_envs=1, n_steps=256, batch_size=64,
                                 lr_schedule="constant", controller="independent")
     run = tmp_path / "run"
     train(config, run, progress=False)
     text = (run / "config.yaml").read_text()
-    (run / "config.yaml").write_text(text.replace("learning_rate: 0.0003", "learning_rate: 5.0e-05"))
+    (run / "config.yaml").write_text(text.replace("learning_rate: 0.0001", "learning_rate: 5.0e-05"))
     train(config, run, resume=True, progress=False, total_steps=512)
     latest = json.loads((run / "checkpoints" / "latest.json").read_text())["checkpoint"]
     model = PPO.load(run / "checkpoints" / latest / "model.zip", device="cpu")
@@ -184,7 +184,7 @@ def test_a_resumed_run_takes_its_learning_rate_from_config_yaml(tmp_path: Path) 
 def test_a_resumed_run_can_go_on_with_more_environments_in_their_own_processes(tmp_path: Path) -> None:
     from stable_baselines3 import PPO
 
-    config = TrainConfig.preset("cpu", total_steps=256, n_envs=1, n_steps=256, batch_size=64,
+    config = TrainConfig.preset("imitation", total_steps=256, n_envs=1, n_steps=256, batch_size=64,
                                 controller="independent")
     run = tmp_path / "run"
     train(config, run, progress=False)
@@ -203,7 +203,7 @@ def test_a_resumed_run_can_go_on_with_more_environments_in_their_own_processes(t
 def test_cpu_hours_count_the_environments_own_processes() -> None:
     from synergait.train.trainer import cpu_clock, make_vec_env
 
-    config = TrainConfig.preset("cpu", n_envs=2, vec_env="subproc", controller="independent")
+    config = TrainConfig.preset("imitation", n_envs=2, vec_env="subproc", controller="independent")
     envs = make_vec_env(config)
     try:
         clock = cpu_clock(envs)
@@ -228,7 +228,7 @@ def test_checkpoints_come_on_a_wall_clock_interval_too(tmp_path: Path, monkeypat
         original(self)
 
     monkeypatch.setattr(RunCallback, "checkpoint", counting)
-    config = TrainConfig.preset("cpu", total_steps=1024, n_envs=1, n_steps=256, batch_size=64,
+    config = TrainConfig.preset("imitation", total_steps=1024, n_envs=1, n_steps=256, batch_size=64,
                                 eval_every_steps=100_000, checkpoint_every_steps=100_000,
                                 checkpoint_every_minutes=1e-4, controller="independent")
     train(config, tmp_path / "run", progress=False)
@@ -236,7 +236,7 @@ def test_checkpoints_come_on_a_wall_clock_interval_too(tmp_path: Path, monkeypat
 
 
 def test_a_time_limit_stops_with_a_checkpoint_and_resume_extends_the_budget(tmp_path: Path) -> None:
-    config = TrainConfig.preset("cpu", total_steps=1_000_000, n_envs=1, n_steps=256, batch_size=64,
+    config = TrainConfig.preset("imitation", total_steps=1_000_000, n_envs=1, n_steps=256, batch_size=64,
                                 eval_every_steps=100_000, checkpoint_every_steps=100_000, controller="independent")
     first = train(config, tmp_path / "run", progress=False, time_limit_s=3.0)
     assert 0 < first.num_timesteps < 1_000_000  # stopped by the clock, not by the budget
@@ -254,8 +254,11 @@ def test_snapshots_keep_the_policy_as_walkers_along_the_run(tmp_path: Path) -> N
     from synergait.evaluate.walking import rank_walkers
     from synergait.walker import load_walker
 
-    config = TrainConfig.preset("cpu", total_steps=512, n_envs=1, n_steps=256, batch_size=64,
-                                controller="independent", snapshot_every_steps=256, net_arch=[32, 32])
+    # A snapshot is taken at its step, before that rollout's update; with a linear schedule the run's last
+    # update has a zero learning rate, so the final checkpoint holds the last snapshot's policy.
+    config = TrainConfig.preset("imitation", total_steps=512, n_envs=1, n_steps=256, batch_size=64,
+                                controller="independent", snapshot_every_steps=256, net_arch=[32, 32],
+                                lr_schedule="linear")
     run = tmp_path / "run"
     train(config, run, progress=False)
     assert sorted(p.name for p in (run / "snapshots").iterdir()) == ["step_256", "step_512"]

@@ -27,7 +27,7 @@ def residual_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny PPO run of the independent controller with the CPU recipe's residual feed-forward action."""
     env = WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=0.0, init_pose="gait_cycle",
                      action=ActionConfig(residual=True, feed_forward=True))
-    config = TrainConfig.preset("cpu", controller="independent", total_steps=256, n_envs=1, n_steps=256,
+    config = TrainConfig.preset("imitation", controller="independent", total_steps=256, n_envs=1, n_steps=256,
                                 batch_size=64, eval_every_steps=10_000, env=env.model_dump())
     run = tmp_path_factory.mktemp("walker") / "run"
     train(config, run, progress=False)

@@ -21,10 +21,10 @@ def train_command(
     controller: Annotated[str | None, typer.Option(help="independent or synergy (default: the preset's or the "
                                                         "config's; synergy in the presets).")] = None,
     basis: BasisOption = None,
-    preset: Annotated[str, typer.Option(help="paper (the paper's SAC), cpu (PPO, practical on a CPU), imitation "
-                                             "(PPO tracking the human gait cycle), finetune (an imitation walker "
+    preset: Annotated[str, typer.Option(help="paper (the paper's SAC: a GPU job), imitation (PPO learning to "
+                                             "walk by tracking the human gait cycle), finetune (an imitation walker "
                                              "onto the paper's reward at 1.2 m/s) or predictive (the paper's "
-                                             "speeds and terrain); the last two need --init-policy.")] = "cpu",
+                                             "speeds and terrain); the last two need --init-policy.")] = "imitation",
     config: Annotated[Path | None, typer.Option("--config", help="A TrainConfig YAML (instead of a preset).")] = None,
     algo: Annotated[str | None, typer.Option(help="sac or ppo (default: the preset's).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the preset's or the config's).")] = None,
@@ -200,7 +200,7 @@ def sweep_command(
     out: Annotated[Path, typer.Option(help="Sweep directory: one run directory per controller and seed.")],
     seeds: Annotated[int, typer.Option(help="Seeds 0..N-1 (the paper: 5).")] = 5,
     controllers: Annotated[str, typer.Option(help="Comma-separated: synergy,independent.")] = "synergy,independent",
-    preset: Annotated[str, typer.Option(help="A training preset (see `train --preset`).")] = "cpu",
+    preset: Annotated[str, typer.Option(help="A training preset (see `train --preset`).")] = "imitation",
     config: Annotated[Path | None, typer.Option("--config", help="A TrainConfig YAML (instead of a preset): e.g. "
                                                                  "one ablation of it.")] = None,
     init_policy: Annotated[str | None, typer.Option(help="Start every run from this walker (fine-tuning).")] = None,

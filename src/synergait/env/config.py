@@ -63,13 +63,11 @@ class RewardConfig(BaseModel):
     #: A positive weight with a high target trains "bound" walking, with a low target "free" walking.
     w_quality: float = 0.0
     cocontraction_target: float = 0.0
-    #: Shaping (not in the paper; off by default): a constant bonus for every step that does not end in a fall.
-    w_alive: float = 0.0
 
     @model_validator(mode="before")
     @classmethod
     def _retired(cls, raw: object) -> object:
-        return drop_retired(raw, {"w_step": _is(0.0), "step_length_cap_m": _anything})
+        return drop_retired(raw, {"w_step": _is(0.0), "step_length_cap_m": _anything, "w_alive": _is(0.0)})
 
 
 class ActionConfig(BaseModel):

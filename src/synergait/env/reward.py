@@ -60,6 +60,6 @@ def walk_reward(*, forward_velocity: float, target_speed: float, lateral_velocit
     fall = 1.0 if fell else 0.0
     quality = -((cocontraction - config.cocontraction_target) ** 2)
     total = (config.w_vel * vel + config.w_effort * effort + config.w_rom * rom + config.w_fall * fall
-             + config.w_quality * quality + config.w_alive * (1.0 - fall))
+             + config.w_quality * quality)
     return RewardTerms(ap=ap, ml=ml, head=head, vel=vel, effort=effort, rom=rom, fall=fall, quality=quality,
                        total=total)

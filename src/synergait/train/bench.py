@@ -1,7 +1,7 @@
 """Training throughput: environment steps per second while learning, per preset and algorithm.
 
 Measured in one run on the real walker: the ``paper`` preset (SAC, 512-512-256 networks, one gradient step per
-env step), Stable-Baselines3's stock SAC defaults as the reference (256-256 networks), and the ``cpu`` preset
+env step), Stable-Baselines3's stock SAC defaults as the reference (256-256 networks), and the ``imitation`` preset
 (PPO). SAC is timed after ``learning_starts`` so that every step includes its gradient update.
 """
 
@@ -42,7 +42,7 @@ def measure_train_throughput(sac_steps: int = 300, ppo_steps: int = 4096, seed: 
         "paper_sac": TrainConfig.preset("paper", seed=seed, learning_starts=200, buffer_size=50_000),
         "sb3_default_sac": TrainConfig.preset("paper", seed=seed, learning_starts=200, buffer_size=50_000,
                                               net_arch=[256, 256], learning_rate=3e-4, lr_schedule="constant"),
-        "cpu_ppo": TrainConfig.preset("cpu", seed=seed),
+        "imitation_ppo": TrainConfig.preset("imitation", seed=seed),
     }
     rates = {name: _rate(config, _warmup(config), sac_steps if config.algo == "sac" else ppo_steps)
              for name, config in configs.items()}
@@ -52,5 +52,5 @@ def measure_train_throughput(sac_steps: int = 300, ppo_steps: int = 4096, seed: 
         result[f"{name}_hours_per_1M"] = 1e6 / rate / 3600
         result[f"{name}_hours_per_75M"] = 75e6 / rate / 3600
     result["ratio_paper_to_sb3_default"] = rates["paper_sac"] / rates["sb3_default_sac"]
-    result["ratio_cpu_ppo_to_paper_sac"] = rates["cpu_ppo"] / rates["paper_sac"]
+    result["ratio_imitation_ppo_to_paper_sac"] = rates["imitation_ppo"] / rates["paper_sac"]
     return result

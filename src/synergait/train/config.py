@@ -1,4 +1,4 @@
-"""Training configuration: the presets (`paper`, `cpu`, `imitation`, `finetune`, `predictive`) are YAML files users
+"""Training configuration: the presets (`paper`, `imitation`, `finetune`, `predictive`) are YAML files users
 can copy and edit.
 
 The algorithm's own settings sit in one validated section, ``algorithm`` (``name: ppo`` or ``name: sac``), so a
@@ -18,7 +18,7 @@ from synergait.errors import ParameterError
 from synergait.fileio import read_yaml_model
 from synergait.walker.spec import EnvSpec
 
-PRESETS = ("paper", "cpu", "imitation", "finetune", "predictive")
+PRESETS = ("paper", "imitation", "finetune", "predictive")
 
 
 class _AlgorithmConfig(BaseModel):

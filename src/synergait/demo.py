@@ -136,7 +136,8 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
 
 
 def _train_both(out: Path, basis: str | None, minutes: float) -> dict[str, str]:
-    """Both controllers with the imitation preset, the step budget set from the measured PPO rate (~260 steps/s)."""
+    """Both controllers with the imitation preset, each budgeted at 200 environment steps per second of its half of
+    the minutes: below the preset's rate in the long runs (about 46 k steps per minute on one core)."""
     from synergait.train.config import TrainConfig
     from synergait.train.trainer import train
 

@@ -135,6 +135,18 @@ def test_a_fraction_of_episodes_on_constant_slopes_within_the_pitch_bound() -> N
     assert not info["terrain"].startswith("slope")
 
 
+def test_constant_slopes_beside_level_ground() -> None:
+    walk = WalkEnv(WalkConfig(slope_fraction=0.5, max_pitch_deg=0.0, max_slope_deg=5.0))
+    kinds = set()
+    for i in range(20):
+        _, info = walk.reset(seed=5 if i == 0 else None)
+        pitches = np.degrees(walk.terrain.pitches_rad)
+        sloped = info["terrain"].startswith("slope")
+        kinds.add(sloped)
+        assert np.all(np.abs(pitches) <= 5.0) and (sloped or np.all(pitches == 0.0))
+    assert kinds == {True, False}
+
+
 def test_fixed_condition_mode() -> None:
     walk = WalkEnv(WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=5.0))
     for _ in range(3):

@@ -234,10 +234,13 @@ class WalkConfig(BaseModel):
     terrain_pool_size: int = Field(10_000, gt=0)
     terrain_seed: int = 0
     max_pitch_deg: float = 6.0
-    #: Fraction of training episodes on one constant slope drawn uniformly within ``max_pitch_deg`` (the kind of
+    #: Fraction of training episodes on one constant slope drawn uniformly within ``max_slope_deg`` (the kind of
     #: ground the evaluation's slopes are), the others on random tiles, whose pitches average out over a stride;
     #: not in the paper (0: the paper's random tiles only).
     slope_fraction: float = Field(0.0, ge=0, le=1)
+    #: Bound of those constant slopes, degrees (None: ``max_pitch_deg``); with ``max_pitch_deg`` 0 the other
+    #: episodes are on level ground.
+    max_slope_deg: float | None = Field(None, ge=0, le=30)
     #: Start a run near one condition and widen to the curriculum and terrain (None: the full range throughout).
     widening: ConditionWidening | None = None
     #: Initial state: the Rajagopal right heel strike (the paper-like default), or a pose drawn from the whole

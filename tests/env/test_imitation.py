@@ -8,9 +8,11 @@ import pytest
 
 from synergait.env import make_walk_env
 from synergait.env.config import ActionConfig, ImitationConfig, StrideScaling, WalkConfig
-from synergait.env.imitation import GaitReference
+from synergait.env.imitation import GaitReference, feet_on_terrain
 from synergait.env.wrappers import FeedForward
 from synergait.model.body import Musculoskeleton
+from synergait.model.catalog import FORWARD, UP
+from synergait.model.terrain import flat_terrain, slope_terrain
 from synergait.train.config import TrainConfig
 
 EXACT_START = {"init_angle_noise_rad": 0.0, "init_velocity_noise_rad_s": 0.0}
@@ -199,3 +201,14 @@ def test_with_stride_scaling_clock_feed_forward_and_reset_state_follow_the_targe
     terms, leaving = env.get_wrapper_attr("tracking")(env.get_wrapper_attr("gait_phase_percent"))
     assert leaving is None and terms["pose"] > 0.99 and terms["velocity"] > 0.9
     assert env.unwrapped.body.com_velocity() @ np.array([0.0, -1.0, 0.0]) < 1.0
+
+
+def test_the_reference_feet_follow_the_ground_on_a_slope(reference: GaitReference) -> None:
+    feet = reference.feet_m[10]
+    np.testing.assert_array_equal(feet_on_terrain(feet, 5.0, flat_terrain()), feet)
+    on_slope = feet_on_terrain(feet, 5.0, slope_terrain(5.0)).reshape(2, 3)
+    level = feet.reshape(2, 3)
+    expected_rise = (level @ FORWARD) * math.tan(math.radians(5.0))  # the slope starts at 2 m: both feet on it
+    np.testing.assert_allclose((on_slope - level) @ UP, expected_rise, atol=1e-9)
+    np.testing.assert_allclose(on_slope - (on_slope @ UP)[:, None] * UP, level - (level @ UP)[:, None] * UP)
+    assert np.ptp(level @ FORWARD) > 0.2  # a real stride: the feet are apart, so the two rises differ

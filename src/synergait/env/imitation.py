@@ -2,7 +2,8 @@
 
 * :class:`GaitReference`: one human stride as the model's states at 0, 1, ..., 100 % of the right leg's gait
   cycle: the tracked joints' angles and velocities, pelvis height above the ground and orientation, both feet
-  relative to the pelvis, and the forward speed; built from gait-cycle poses (the shipped Rajagopal 2016 library
+  relative to the pelvis (draped over the terrain: :func:`feet_on_terrain`), and the forward speed; built from
+  gait-cycle poses (the shipped Rajagopal 2016 library
   by default) by placing each pose on the model.
 * :class:`GaitClock`: the reference phase, advancing with time at the reference cadence from the reset pose's
   phase; appends ``(sin, cos)`` of it to the observation (mirrored by half a cycle, so it composes with
@@ -35,14 +36,25 @@ from synergait.env.config import ImitationConfig, StrideScaling
 from synergait.env.walk import WalkEnv
 from synergait.errors import ParameterError
 from synergait.model.body import Musculoskeleton
-from synergait.model.catalog import FORWARD, RIGHT
+from synergait.model.catalog import FORWARD, RIGHT, UP
 from synergait.model.pose import GaitPose, load_pose_library, pose_library
+from synergait.model.terrain import Terrain
 from synergait.synergy.pattern import PERCENT, interpolate_cycle
 
 #: Joints tracked (MuJoCo names): both legs' hip (3 DOF), knee and ankle, and the lumbar joint where present.
 LEG_JOINTS = tuple(f"{j}_{s}" for s in ("r", "l")
                    for j in ("hip_flexion", "hip_adduction", "hip_rotation", "knee_angle", "ankle_angle"))
 LUMBAR_JOINTS = ("flex_extension", "lat_bending", "axial_rotation")
+
+
+def feet_on_terrain(feet_m: np.ndarray, pelvis_forward_m: float, terrain: Terrain) -> np.ndarray:
+    """The reference feet ``(6,)`` (right then left, relative to the pelvis, world frame, m), recorded on level
+    ground, raised by the terrain's rise between the pelvis and each foot, so that each foot keeps its height
+    above the ground beneath it: on a slope the reference's swing foot clears the rising ground and its stance
+    foot stands on it. Unchanged on level ground."""
+    feet = np.asarray(feet_m, dtype=float).reshape(2, 3)
+    rise = terrain.height_at(pelvis_forward_m + feet @ FORWARD) - terrain.height_at(pelvis_forward_m)
+    return (feet + rise[:, None] * UP).ravel()
 
 
 @dataclass(frozen=True)
@@ -274,7 +286,8 @@ class ImitationReward(gym.Wrapper):
         dot = abs(float(np.dot(body.root_quat(), reference["pelvis_quat"])))
         orientation_error = 2.0 * math.acos(min(1.0, dot))
         lateral_error = float(pelvis @ RIGHT) - self._start_lateral_m  # the reference walks a straight line
-        feet_error = float(np.sum((body.feet_relative_to_pelvis().ravel() - reference["feet_m"]) ** 2))
+        feet = feet_on_terrain(reference["feet_m"], float(pelvis @ FORWARD), body.terrain)
+        feet_error = float(np.sum((body.feet_relative_to_pelvis().ravel() - feet) ** 2))
         com_velocity = body.com_velocity()
         target = self.walk.target_speed
         com_error = (float(com_velocity @ FORWARD) - target) ** 2 + float(com_velocity @ RIGHT) ** 2

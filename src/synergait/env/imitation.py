@@ -3,8 +3,7 @@
 * :class:`GaitReference`: one human stride as the model's states at 0, 1, ..., 100 % of the right leg's gait
   cycle: the tracked joints' angles and velocities, pelvis height above the ground and orientation, both feet
   relative to the pelvis (draped over the terrain: :func:`feet_on_terrain`), and the forward speed; built from
-  gait-cycle poses (the shipped Rajagopal 2016 library
-  by default) by placing each pose on the model.
+  gait-cycle poses (the shipped Rajagopal 2016 library by default) by placing each pose on the model.
 * :class:`GaitClock`: the reference phase, advancing with time at the reference cadence from the reset pose's
   phase; appends ``(sin, cos)`` of it to the observation (mirrored by half a cycle, so it composes with
   :class:`~synergait.env.wrappers.PhaseMirroring`). With a :class:`~synergait.env.config.StrideScaling` the

@@ -4,7 +4,8 @@
     python experiments/speed_tracking.py walker WALKER [--speeds 0.7,1.2,1.6] [--episodes 2] [--training]
 
 ``episodes``: the training episodes' mean length (control steps of 25 ms) by target speed (logged in
-``episodes.csv`` since runs record ``target_speed_m_s``) in bins of environment steps, and the last evaluations.
+``episodes.csv`` since runs record ``target_speed_m_s``) in bins of environment steps, the constant-slope episodes'
+mean length uphill and downhill besides (where the run logs ``terrain``), and the last evaluations.
 ``walker``: episodes on level ground at each target speed: control steps, why the episode ended, the walking speed
 (centre-of-mass travel over time, m/s), cadence (steps/min) and stride length (m) from the detected heel strikes,
 and with ``--training`` the run's own task (imitation with its early termination) and the mean of each tracking
@@ -35,6 +36,10 @@ def episodes_by_speed(run: Path, bin_steps: int) -> pd.DataFrame:
     episodes["target"] = pd.cut(episodes["target_speed_m_s"], SPEED_BINS, labels=SPEED_LABELS)
     table = episodes.pivot_table(index="steps", columns="target", values="length", aggfunc="mean",
                                  observed=False).round(0)
+    if "terrain" in episodes:  # constant-slope episodes apart: "slope +3.2 deg"
+        slope = pd.to_numeric(episodes["terrain"].str.extract(r"^slope ([-+.\d]+) deg$")[0], errors="coerce")
+        for name, rows in (("uphill", slope > 0), ("downhill", slope < 0)):
+            table[name] = episodes[rows].groupby("steps")["length"].mean().round(0)
     table["episodes"] = episodes.groupby("steps").size()
     return table
 

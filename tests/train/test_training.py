@@ -16,7 +16,7 @@ import pytest
 
 from synergait.errors import ParameterError
 from synergait.train.config import TrainConfig
-from synergait.train.trainer import train
+from synergait.train.trainer import _CsvLog, train
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -63,6 +63,7 @@ def test_sac_run_writes_curves_best_policy_and_checkpoint(tmp_path: Path) -> Non
     for env in {r["env"] for r in episodes}:  # each env walks the curriculum in order
         speeds = [float(r["target_speed_m_s"]) for r in episodes if r["env"] == env]
         assert speeds == list(curriculum[:len(speeds)])
+    assert all(r["terrain"].startswith("random #") for r in episodes)  # the paper's tiles, one pool terrain each
     assert (run / "best_model.zip").stat().st_size > 10_000
     assert list((run / "tensorboard").glob("sb3_*/events.out.tfevents.*"))
     latest = json.loads((run / "checkpoints" / "latest.json").read_text())
@@ -271,3 +272,16 @@ def test_snapshots_keep_the_policy_as_walkers_along_the_run(tmp_path: Path) -> N
     assert {r.policy for r in ranked} == {first.name, last.name}
     assert [(r.walking, r.mean_steps) for r in ranked] == sorted(((r.walking, r.mean_steps) for r in ranked),
                                                                  reverse=True)
+
+
+def test_a_resumed_curve_gains_the_columns_added_since(tmp_path: Path) -> None:
+    """A run logged before a column existed keeps its rows, the new column empty in them, and logs it from then."""
+    path = tmp_path / "episodes.csv"
+    path.write_text("step,env,return\n100,0,1.5\n200,1,2.5\n")
+    log = _CsvLog(path, ["step", "env", "return", "terrain"])
+    log.append({"step": 300, "env": 0, "return": 3.5, "terrain": "slope +2 deg"})
+    rows = _rows(path)
+    assert list(rows[0]) == ["step", "env", "return", "terrain"]
+    assert [(r["step"], r["terrain"]) for r in rows] == [("100", ""), ("200", ""), ("300", "slope +2 deg")]
+    log.truncate_after(200)
+    assert [r["step"] for r in _rows(path)] == ["100", "200"]

@@ -36,8 +36,9 @@ CONFIG_FILE, SUMMARY_FILE, EPISODES_FILE, EVALUATIONS_FILE = "config.yaml", "run
 BEST_MODEL_FILE, BEST_NORMALISER_FILE = "best_model.zip", "best_vecnormalize.pkl"
 SNAPSHOTS_DIR = "snapshots"
 #: Training episodes: the step at their end, the env index, return, length (control steps), wall and CPU seconds of
-#: the run, and the episode's target speed (m/s; absent in runs logged before it was recorded).
-EPISODE_FIELDS = ["step", "env", "return", "length", "wall_s", "cpu_s", "target_speed_m_s"]
+#: the run, the episode's target speed (m/s) and its terrain's label ("flat", "slope +3.2 deg", "random #17"; both
+#: empty in rows logged before they were recorded).
+EPISODE_FIELDS = ["step", "env", "return", "length", "wall_s", "cpu_s", "target_speed_m_s", "terrain"]
 EVAL_FIELDS = ["step", "mean_return", "std_return", "mean_length", "wall_s"]
 
 

@@ -112,15 +112,25 @@ def make_algorithm(config: TrainConfig, envs: VecEnv, tensorboard_dir: Path | No
 
 class _CsvLog:
     """Append-only CSV with a header; ``truncate_after(step)`` drops rows logged after a checkpoint. A resumed run
-    keeps its file's header (columns added since are not logged for it)."""
+    whose file predates some of ``fields`` gets them appended to its header, empty in the rows logged before."""
 
     def __init__(self, path: Path, fields: list[str]) -> None:
         self.path, self.fields = path, fields
-        if path.exists():
-            with path.open(newline="") as f:
-                self.fields = next(csv.reader(f), None) or fields
-        else:
+        if not path.exists():
             atomic_write_text(path, ",".join(fields) + "\n")
+            return
+        with path.open(newline="") as f:
+            reader = csv.DictReader(f)
+            header, rows = list(reader.fieldnames or []), list(reader)
+        self.fields = header + [name for name in fields if name not in header]
+        if self.fields != header:
+            self._rewrite(rows)
+
+    def _rewrite(self, rows: list[dict[str, str]]) -> None:
+        with atomic_path(self.path) as tmp, tmp.open("w", newline="") as f:
+            writer = csv.DictWriter(f, self.fields)
+            writer.writeheader()
+            writer.writerows(rows)
 
     def append(self, row: dict[str, Any]) -> None:
         with self.path.open("a", newline="") as f:
@@ -128,11 +138,7 @@ class _CsvLog:
 
     def truncate_after(self, step: int) -> None:
         with self.path.open(newline="") as f:
-            rows = [r for r in csv.DictReader(f) if int(float(r["step"])) <= step]
-        with atomic_path(self.path) as tmp, tmp.open("w", newline="") as f:
-            writer = csv.DictWriter(f, self.fields)
-            writer.writeheader()
-            writer.writerows(rows)
+            self._rewrite([r for r in csv.DictReader(f) if int(float(r["step"])) <= step])
 
 
 def cpu_clock(envs: VecEnv) -> Callable[[], float]:
@@ -194,7 +200,8 @@ class RunCallback(BaseCallback):
                 wall, cpu = self._elapsed()
                 self.episodes.append({"step": step, "env": env_index, "return": info["episode"]["r"],
                                       "length": info["episode"]["l"], "wall_s": round(wall, 3),
-                                      "cpu_s": round(cpu, 3), "target_speed_m_s": info.get("target_speed")})
+                                      "cpu_s": round(cpu, 3), "target_speed_m_s": info.get("target_speed"),
+                                      "terrain": info.get("terrain")})
         if step >= self._next_eval:
             self._next_eval += self.config.eval_every_steps
             self.evaluate()

@@ -37,7 +37,7 @@ def episodes_by_speed(run: Path, bin_steps: int) -> pd.DataFrame:
     table = episodes.pivot_table(index="steps", columns="target", values="length", aggfunc="mean",
                                  observed=False).round(0)
     if "terrain" in episodes:  # constant-slope episodes apart: "slope +3.2 deg"
-        slope = pd.to_numeric(episodes["terrain"].str.extract(r"^slope ([-+.\d]+) deg$")[0], errors="coerce")
+        slope = pd.to_numeric(episodes["terrain"].str.extract(r"^slope ([-+.\d]+) deg")[0], errors="coerce")
         for name, rows in (("uphill", slope > 0), ("downhill", slope < 0)):
             table[name] = episodes[rows].groupby("steps")["length"].mean().round(0)
     table["episodes"] = episodes.groupby("steps").size()

@@ -121,9 +121,10 @@ class _CsvLog:
             return
         with path.open(newline="") as f:
             reader = csv.DictReader(f)
-            header, rows = list(reader.fieldnames or []), list(reader)
-        self.fields = header + [name for name in fields if name not in header]
-        if self.fields != header:
+            header = list(reader.fieldnames or [])
+            self.fields = header + [name for name in fields if name not in header]
+            rows = list(reader) if self.fields != header else None  # read the rows only to rewrite them
+        if rows is not None:
             self._rewrite(rows)
 
     def _rewrite(self, rows: list[dict[str, str]]) -> None:

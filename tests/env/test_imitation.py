@@ -212,3 +212,18 @@ def test_the_reference_feet_follow_the_ground_on_a_slope(reference: GaitReferenc
     np.testing.assert_allclose((on_slope - level) @ UP, expected_rise, atol=1e-9)
     np.testing.assert_allclose(on_slope - (on_slope @ UP)[:, None] * UP, level - (level @ UP)[:, None] * UP)
     assert np.ptp(level @ FORWARD) > 0.2  # a real stride: the feet are apart, so the two rises differ
+
+
+def test_the_activation_term_pays_the_human_pattern_and_not_co_contraction() -> None:
+    terms = {}
+    for name, action in (("pattern", 0.0), ("all on", 1.0)):
+        env = make_walk_env("independent", config=imitation_config(w_activation=0.3, k_activation=0.5),
+                            mirroring=False)
+        env.reset(seed=3)
+        for _ in range(4):  # the feed-forward alone is the human pattern; +1 drives every muscle to full
+            _, _, _, _, info = env.step(np.full(env.action_space.shape, action, dtype=np.float32))
+        terms[name] = info["imitate_activation"]
+    assert terms["pattern"] > 0.7 and terms["all on"] < 0.01
+    env = make_walk_env("independent", config=imitation_config(), mirroring=False)
+    env.reset(seed=3)
+    assert "imitate_activation" not in env.step(np.zeros(env.action_space.shape, dtype=np.float32))[4]

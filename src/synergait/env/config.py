@@ -115,7 +115,8 @@ class ImitationConfig(BaseModel):
     Per step: ``task_weight * task + f (weight * sum_i w_i exp(-k_i e_i) + w_knee_lock * n_locked)``, with the
     tracking errors e_i (squared, summed over components) of the joint angles (pose, rad), joint velocities
     (rad/s), pelvis height (m), orientation (rad) and, with ``k_lateral``, sideways distance from the start line
-    (m), feet relative to the pelvis (m) and centre-of-mass velocity against the target speed (m/s). Term weights
+    (m), feet relative to the pelvis (m), centre-of-mass velocity against the target speed (m/s) and, with
+    ``w_activation``, the legs' muscle activations against the human pattern (dimensionless). Term weights
     and scales follow DeepMimic (Peng et al. 2018). While f > 0 the episode ends when the walker leaves the
     reference by more than the ``max_*`` bounds, which the task term counts as a fall (``task_weight *
     reward.w_fall``). The fade f is 1, or with ``fade_steps`` falls linearly from 1 at step ``fade_after_steps`` of a
@@ -141,6 +142,11 @@ class ImitationConfig(BaseModel):
     k_lateral: float = Field(0.0, ge=0)
     k_feet: float = Field(40.0, ge=0)
     k_com: float = Field(10.0, ge=0)
+    #: Tracking of the legs' muscle activations against the human gait pattern (``action.pattern``) at the clock's
+    #: phase (the left leg half a cycle on); the squared errors are summed over both legs' muscles. Not in
+    #: DeepMimic: without it a walker may track the kinematics while co-contracting (0: not tracked).
+    w_activation: float = Field(0.0, ge=0)
+    k_activation: float = Field(1.0, ge=0)
     #: A loaded knee flexed less than this (rad; human stance 0.05-0.5) is "locked" on its extension limit.
     knee_lock_rad: float = Field(0.035, ge=0)
     w_knee_lock: float = -0.3

@@ -60,7 +60,8 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
                      GaitReference.from_poses(walk.body, load_pose_library(source), source))
         env = GaitClock(env, reference.stride_s, config.stride_scaling)
         if training and config.imitation is not None:
-            env = ImitationReward(env, reference, config.imitation, config.stride_scaling)
+            pattern = GaitPattern.load(config.action.pattern) if config.imitation.w_activation else None
+            env = ImitationReward(env, reference, config.imitation, config.stride_scaling, pattern)
     if mirroring if mirroring is not None else controller == "synergy":
         env = PhaseMirroring(env)
     return env

@@ -35,10 +35,10 @@ from synergait.env.config import ImitationConfig, StrideScaling
 from synergait.env.walk import WalkEnv
 from synergait.errors import ParameterError
 from synergait.model.body import Musculoskeleton
-from synergait.model.catalog import FORWARD, RIGHT, UP
+from synergait.model.catalog import FORWARD, RIGHT, UP, mirror_name
 from synergait.model.pose import GaitPose, load_pose_library, pose_library
 from synergait.model.terrain import Terrain
-from synergait.synergy.pattern import PERCENT, interpolate_cycle
+from synergait.synergy.pattern import PERCENT, GaitPattern, interpolate_cycle
 
 #: Joints tracked (MuJoCo names): both legs' hip (3 DOF), knee and ankle, and the lumbar joint where present.
 LEG_JOINTS = tuple(f"{j}_{s}" for s in ("r", "l")
@@ -223,11 +223,13 @@ class ImitationReward(gym.Wrapper):
     ``imitation`` (the weighted sum in [0, 1]), each term
     (``imitate_pose``, ``imitate_velocity``, ``imitate_root``, ``imitate_feet``, ``imitate_com``),
     ``knee_lock`` (loaded knees within ``knee_lock_rad`` of full extension) and ``task_reward``. With ``scaling``
-    each episode tracks the ``recorded`` stride adapted to its target speed (``reference``).
+    each episode tracks the ``recorded`` stride adapted to its target speed (``reference``). With
+    ``config.w_activation`` the legs' muscle activations track ``pattern`` (``imitate_activation``; the right
+    leg at the clock's phase, the left half a cycle on).
     """
 
     def __init__(self, env: gym.Env, reference: GaitReference, config: ImitationConfig,
-                 scaling: StrideScaling | None = None) -> None:
+                 scaling: StrideScaling | None = None, pattern: GaitPattern | None = None) -> None:
         super().__init__(env)
         walk: WalkEnv = env.unwrapped  # type: ignore[assignment]
         self.walk, self.config, self.scaling = walk, config, scaling
@@ -236,6 +238,12 @@ class ImitationReward(gym.Wrapper):
         model = walk.body.model
         self._qpos = np.array([model.jnt_qposadr[model.joint(j).id] for j in reference.joints])
         self._qvel = np.array([model.jnt_dofadr[model.joint(j).id] for j in reference.joints])
+        self.pattern = pattern
+        if config.w_activation and pattern is None:
+            raise ParameterError("imitation.w_activation", "tracking activations needs a human gait pattern")
+        if pattern is not None:
+            self._muscles = (walk.body.muscle_indices(pattern.muscles),
+                             walk.body.muscle_indices([mirror_name(m) for m in pattern.muscles]))
         self._start_forward_m = self._start_lateral_m = 0.0
         self._start_time_s = 0.0
 
@@ -296,6 +304,8 @@ class ImitationReward(gym.Wrapper):
                                   - config.k_lateral * lateral_error**2),
                  "feet": math.exp(-config.k_feet * feet_error),
                  "com": math.exp(-config.k_com * com_error)}
+        if config.w_activation:
+            terms["activation"] = math.exp(-config.k_activation * self.activation_error(phase_percent))
         elapsed = body.time_s - self._start_time_s
         behind = self._start_forward_m + target * elapsed - float(pelvis @ FORWARD)
         leaving = None
@@ -306,3 +316,10 @@ class ImitationReward(gym.Wrapper):
         elif abs(behind) > config.max_path_error_m:
             leaving = f"{behind:+.2f} m behind the reference path"
         return terms, leaving
+
+    def activation_error(self, phase_percent: float) -> float:
+        """Squared difference between the legs' muscle activations and the human pattern, summed over both
+        legs' muscles (the right leg at ``phase_percent``, the left half a cycle on)."""
+        act = self.walk.body.data.act
+        return float(sum(np.sum((act[index] - self.pattern.at((phase_percent + shift) % 100.0)) ** 2)
+                         for index, shift in zip(self._muscles, (0.0, 50.0), strict=True)))

@@ -149,22 +149,47 @@ def activation_profiles_figure(runs: list[Evaluation], human: ReferenceSet | Non
     return _png(fig) if drawn else None
 
 
+def learning_curve_statistics(training: list[TrainingRun], points: int = 200,
+                              window: int = 10) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
+    """Episode return over environment steps per controller, across its runs (the seeds): each run's
+    ``window``-episode moving average interpolated onto ``points`` steps spanning the range every run of the
+    controller covers. Returns ``{controller: (steps, mean, sd, n_runs)}`` (sd 0 for a single run); runs without
+    episodes are left out."""
+    groups: dict[str, list[TrainingRun]] = {}
+    for run in training:
+        if not run.episodes.empty:
+            groups.setdefault(run.config.controller, []).append(run)
+    statistics = {}
+    for controller, runs in groups.items():
+        curves = [(run.episodes["step"].to_numpy(float),
+                   run.episodes["return"].rolling(window, min_periods=1).mean().to_numpy(float)) for run in runs]
+        first, last = max(c[0][0] for c in curves), min(c[0][-1] for c in curves)
+        if last <= first:  # runs that never overlap: each seed's own span instead of nothing
+            first, last = min(c[0][0] for c in curves), max(c[0][-1] for c in curves)
+        steps = np.linspace(first, last, points)
+        values = np.stack([np.interp(steps, x, y, left=np.nan, right=np.nan) for x, y in curves])
+        statistics[controller] = (steps, np.nanmean(values, axis=0), np.nanstd(values, axis=0), len(runs))
+    return statistics
+
+
 def learning_curves_figure(training: list[TrainingRun]) -> str | None:
-    """Episode return over environment steps per training run (10-point moving average)."""
+    """Episode return over environment steps per controller: mean and, with several runs (seeds), the band of
+    one standard deviation (the paper's Figure 1)."""
+    statistics = learning_curve_statistics(training)
+    if not statistics:
+        return None
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 4))
-    drawn = False
-    for colour, run in zip(COLOURS, training, strict=False):
-        table = run.episodes
-        if table.empty:
-            continue
-        ax.plot(table["step"], table["return"].rolling(10, min_periods=1).mean(), color=colour, label=run.name)
-        drawn = True
+    for colour, (controller, (steps, mean, sd, n)) in zip(COLOURS, statistics.items(), strict=False):
+        label = f"{controller} (mean ± SD of {n} runs)" if n > 1 else f"{controller} (1 run)"
+        ax.plot(steps, mean, color=colour, label=label)
+        if n > 1:
+            ax.fill_between(steps, mean - sd, mean + sd, color=colour, alpha=0.25, linewidth=0)
     ax.set_xlabel("environment steps")
-    ax.set_ylabel("episode return (10-point moving average)")
+    ax.set_ylabel("episode return (10-episode moving average)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return _png(fig) if drawn else None
+    return _png(fig)
 
 
 def heatmap_figure(run: Evaluation) -> str | None:

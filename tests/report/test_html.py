@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from synergait.report.html import learning_curve_statistics, learning_curves_figure
+from synergait.train.run import TrainingRun
+
+RUNS = Path(__file__).parents[2] / "experiments" / "imitation-runs"
+
+
+def test_learning_curves_are_pooled_per_controller_across_seeds() -> None:
+    seeds = [TrainingRun.load(RUNS / f"synergy-k10env-s{seed}") for seed in range(3)]
+    independent = TrainingRun.load(RUNS / "independent-preset-s1")
+    statistics = learning_curve_statistics([*seeds, independent], points=50)
+    assert set(statistics) == {"synergy", "independent"}
+    steps, mean, sd, n = statistics["synergy"]
+    assert n == 3 and statistics["independent"][3] == 1 and not statistics["independent"][2].any()
+    spans = [(run.episodes["step"].iloc[0], run.episodes["step"].iloc[-1]) for run in seeds]
+    assert steps[0] == max(s[0] for s in spans) and steps[-1] == min(s[1] for s in spans)  # the common span
+    smoothed = np.stack([np.interp(steps, run.episodes["step"], run.episodes["return"].rolling(10, min_periods=1)
+                                   .mean()) for run in seeds])
+    assert np.allclose(mean, smoothed.mean(axis=0)) and np.allclose(sd, smoothed.std(axis=0))
+    assert (sd > 0).mean() > 0.9  # the seeds differ
+    assert learning_curves_figure(seeds) is not None and learning_curves_figure([]) is None

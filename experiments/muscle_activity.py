@@ -7,7 +7,7 @@ numbers.
 One deterministic episode per seed in the walker's judged environment. Every control step: the legs' activations
 against the human pattern (the shipped Rajagopal 2016 pattern; the right leg at the gait clock's phase, the left
 half a cycle on), summed over both legs' muscles as the imitation's ``w_activation`` term does
-(``ImitationReward.activation_error``). Prints the episode (control steps, speed, why it ended), the mean, 10th
+(``GaitPattern.activation_error``). Prints the episode (control steps, speed, why it ended), the mean, 10th
 and 90th percentile of that error, the muscles whose mean activation most exceeds the human one, and the mean
 activation over the right leg. ``--scale PREFIX=FACTOR`` multiplies the excitations of the muscles whose names
 start with PREFIX before they reach the body (comma-separated pairs): does the walker need that activity?
@@ -19,7 +19,6 @@ import argparse
 
 import numpy as np
 
-from synergait.model.catalog import mirror_name
 from synergait.synergy.pattern import GaitPattern
 from synergait.walker import Walker, load_walker, run_episode
 from synergait.walker.base import Episode
@@ -32,7 +31,7 @@ def one_episode(walker: Walker, pattern: GaitPattern, speed: float, slope: float
     env = walker.make_env(speed_m_s=speed, slope_deg=slope, episode_steps=steps)
     walk = env.unwrapped
     body = walk.body
-    legs = (body.muscle_indices(pattern.muscles), body.muscle_indices([mirror_name(m) for m in pattern.muscles]))
+    right, left = body.leg_muscle_indices(pattern.muscles)
     if scales:
         factors = np.ones(walk.n_muscles)
         for prefix, factor in scales:
@@ -45,11 +44,10 @@ def one_episode(walker: Walker, pattern: GaitPattern, speed: float, slope: float
         if "gait_phase_percent" not in info:
             raise SystemExit(f"{walker.name}: its environment has no gait clock to read the human pattern at")
         phase = info["gait_phase_percent"]
-        human = (pattern.at(phase), pattern.at((phase + 50.0) % 100.0))
         act = body.data.act
-        errors.append(sum(float(np.sum((act[i] - h) ** 2)) for i, h in zip(legs, human, strict=True)))
-        walker_rows.append(act[legs[0]].copy())
-        human_rows.append(human[0])
+        errors.append(pattern.activation_error(act[right], act[left], phase))
+        walker_rows.append(act[right].copy())
+        human_rows.append(pattern.at(phase))
 
     episode = run_episode(walker, env, seed=seed, on_step=record)
     return episode, np.array(errors), np.array(walker_rows), np.array(human_rows)

@@ -33,7 +33,7 @@ from scipy.optimize import lsq_linear
 from synergait.env import WalkConfig, WalkEnv
 from synergait.env.imitation import GaitReference
 from synergait.env.wrappers import SynergyAction
-from synergait.model.catalog import FORWARD, mirror_name
+from synergait.model.catalog import FORWARD
 from synergait.synergy.basis import default_basis
 from synergait.synergy.pattern import GaitPattern, interpolate_cycle
 
@@ -51,8 +51,7 @@ class MuscleTracker:
         self.moment = np.zeros((model.nu, model.nv))
         pattern = GaitPattern.load()
         self.pattern = pattern.activations
-        self.right = body.muscle_indices(list(pattern.muscles))
-        self.left = body.muscle_indices([mirror_name(m) for m in pattern.muscles])
+        self.right, self.left = body.leg_muscle_indices(pattern.muscles)
         # Unknowns -> excitations: the identity, or the synergy controller's map (synergies per leg, then trunk).
         self.to_muscles, self.upper = np.eye(model.nu), np.ones(model.nu)
         self.synergy_pattern = None

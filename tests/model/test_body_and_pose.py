@@ -24,6 +24,8 @@ def test_muscle_groups_and_mass(body: Musculoskeleton) -> None:
     assert len(body.trunk) == 6
     assert set(body.right_leg) | set(body.left_leg) | set(body.trunk) == set(range(86))
     assert body.muscle_names[body.muscle_mirror[body.muscle_indices(["soleus_r"])[0]]] == "soleus_l"
+    right, left = body.leg_muscle_indices(["soleus_r", "tibant_r"])
+    assert [body.muscle_names[i] for i in (*right, *left)] == ["soleus_r", "tibant_r", "soleus_l", "tibant_l"]
     assert 70 < body.mass_kg < 80
 
 

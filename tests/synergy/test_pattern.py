@@ -46,6 +46,14 @@ def test_synergy_activations_reconstruct_the_pattern() -> None:
     assert 1 - np.sum(residual**2) / np.sum(pattern.activations[:, columns] ** 2) > 0.99
 
 
+def test_activation_error_reads_the_left_leg_half_a_cycle_on() -> None:
+    pattern = GaitPattern.load()
+    assert pattern.activation_error(pattern.at(20.0), pattern.at(70.0), 20.0) == pytest.approx(0.0, abs=1e-12)
+    swapped = pattern.activation_error(pattern.at(70.0), pattern.at(20.0), 20.0)
+    expected = 2 * np.sum((pattern.at(70.0) - pattern.at(20.0)) ** 2)
+    assert swapped == pytest.approx(expected) and swapped > 0.1
+
+
 def test_bad_patterns(tmp_path: Path, rajagopal_activations: ActivationTable) -> None:
     short = ActivationTable(rajagopal_activations.time[:20], rajagopal_activations.activations[:20],
                             rajagopal_activations.muscles)

@@ -13,7 +13,6 @@ from synergait.env.imitation import GaitClock, GaitReference, ImitationReward
 from synergait.env.walk import WalkEnv
 from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SynergyAction
 from synergait.errors import ParameterError
-from synergait.model.catalog import mirror_name
 from synergait.model.pose import load_pose_library
 from synergait.synergy.basis import SynergyBasis, default_basis
 from synergait.synergy.pattern import GaitPattern
@@ -80,8 +79,7 @@ def _residual(env: gym.Env, walk: WalkEnv, action: ActionConfig, scaling: Stride
             slots = (np.arange(env.k_right), env.k_right + np.arange(env.k_left))
         else:
             patterns = (pattern.activations, pattern.activations)
-            slots = (walk.body.muscle_indices(pattern.muscles),
-                     walk.body.muscle_indices([mirror_name(m) for m in pattern.muscles]))
+            slots = walk.body.leg_muscle_indices(pattern.muscles)
         env = FeedForward(env, patterns, slots, pattern.stride_s, scaling)
     return ResidualAction(env, scale=action.residual_scale, baseline=action.baseline_excitation,
                           start_active=action.start_active)

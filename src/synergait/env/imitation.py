@@ -35,7 +35,7 @@ from synergait.env.config import ImitationConfig, StrideScaling
 from synergait.env.walk import WalkEnv
 from synergait.errors import ParameterError
 from synergait.model.body import Musculoskeleton
-from synergait.model.catalog import FORWARD, RIGHT, UP, mirror_name
+from synergait.model.catalog import FORWARD, RIGHT, UP
 from synergait.model.pose import GaitPose, load_pose_library, pose_library
 from synergait.model.terrain import Terrain
 from synergait.synergy.pattern import PERCENT, GaitPattern, interpolate_cycle
@@ -242,8 +242,7 @@ class ImitationReward(gym.Wrapper):
         if config.w_activation and pattern is None:
             raise ParameterError("imitation.w_activation", "tracking activations needs a human gait pattern")
         if pattern is not None:
-            self._muscles = (walk.body.muscle_indices(pattern.muscles),
-                             walk.body.muscle_indices([mirror_name(m) for m in pattern.muscles]))
+            self._legs = walk.body.leg_muscle_indices(pattern.muscles)
         self._start_forward_m = self._start_lateral_m = 0.0
         self._start_time_s = 0.0
 
@@ -318,8 +317,6 @@ class ImitationReward(gym.Wrapper):
         return terms, leaving
 
     def activation_error(self, phase_percent: float) -> float:
-        """Squared difference between the legs' muscle activations and the human pattern, summed over both
-        legs' muscles (the right leg at ``phase_percent``, the left half a cycle on)."""
+        """The legs' activations against the human pattern (``GaitPattern.activation_error``)."""
         act = self.walk.body.data.act
-        return float(sum(np.sum((act[index] - self.pattern.at((phase_percent + shift) % 100.0)) ** 2)
-                         for index, shift in zip(self._muscles, (0.0, 50.0), strict=True)))
+        return self.pattern.activation_error(act[self._legs[0]], act[self._legs[1]], phase_percent)

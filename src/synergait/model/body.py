@@ -84,6 +84,10 @@ class Musculoskeleton:
             raise KeyError(f"muscles not in model {self.info.name}: {', '.join(missing)}")
         return np.array([index[n] for n in names], dtype=np.int64)
 
+    def leg_muscle_indices(self, right_leg: list[str] | tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of ``right_leg``'s muscles and of their left-leg mirrors, in that order."""
+        return self.muscle_indices(right_leg), self.muscle_indices([mirror_name(n) for n in right_leg])
+
     def _knee_couplings(self) -> list[tuple[int, int, int, int, np.ndarray]]:
         """(qpos of dependent joint, its dof, qpos of driving joint, its dof, polynomial coefficients)."""
         m = self.model

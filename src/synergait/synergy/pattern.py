@@ -76,6 +76,12 @@ class GaitPattern:
         """Activations at ``percent`` (any real value; wraps around the cycle), shape ``(..., m)``."""
         return interpolate_cycle(self.activations, percent)
 
+    def activation_error(self, right: np.ndarray, left: np.ndarray, phase_percent: float) -> float:
+        """Squared difference between two legs' activations (each shape ``(m,)``, in this pattern's muscle order)
+        and the pattern, summed over both legs: the right leg at ``phase_percent``, the left half a cycle on."""
+        return float(np.sum((right - self.at(phase_percent)) ** 2)
+                     + np.sum((left - self.at(phase_percent + 50.0)) ** 2))
+
     def synergy_activations(self, basis: SynergyBasis) -> np.ndarray:
         """W over the cycle, shape ``(101, k)``: non-negative least squares of the activations onto ``basis``."""
         missing = [m for m in basis.muscles if m not in self.muscles]

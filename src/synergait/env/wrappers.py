@@ -15,6 +15,7 @@ The independent controller is the bare :class:`~synergait.env.walk.WalkEnv` (one
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import gymnasium as gym
@@ -22,6 +23,7 @@ import numpy as np
 
 from synergait.env.config import StrideScaling
 from synergait.env.walk import WalkEnv
+from synergait.model.catalog import FORWARD, UP
 from synergait.synergy.basis import SynergyBasis
 from synergait.synergy.pattern import interpolate_cycle
 
@@ -224,3 +226,23 @@ class PhaseMirroring(gym.Wrapper):
             self.mirrored = strike == "left"
         return (self._mirror_observation(observation) if self.mirrored else observation), reward, terminated, \
             truncated, info
+
+
+class SlopeAssist(gym.Wrapper):
+    """Pushes the pelvis along the ground beneath the centre of mass with ``slope_assist`` (in [0, 1]) times
+    gravity's pull along it, ``slope_assist m g sin(pitch)`` N (uphill it pushes, downhill it holds back; see
+    :class:`synergait.env.config.SlopeAssist`). A training schedule sets ``slope_assist``; at 0 the task is
+    unchanged. ``info["slope_assist_n"]``: the force of the step, N along the ground (positive uphill)."""
+
+    def __init__(self, env: gym.Env, fraction: float = 1.0) -> None:
+        super().__init__(env)
+        self.slope_assist = fraction
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        body = self.env.unwrapped.body
+        pitch = body.terrain.pitch_at(float(body.com_position() @ FORWARD))
+        force = self.slope_assist * body.body_weight_n * math.sin(pitch)
+        body.push_pelvis(force * (math.cos(pitch) * FORWARD + math.sin(pitch) * UP))
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        info["slope_assist_n"] = force
+        return observation, reward, terminated, truncated, info

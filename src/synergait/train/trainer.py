@@ -224,8 +224,8 @@ class RunCallback(BaseCallback):
 
     def evaluate(self) -> None:
         """Deterministic episodes on a fresh env (same task); keep the policy if its mean return is the best.
-        A run that fades its imitation out is scored on the task it ends on (the fade at 0), so that returns
-        compare across the fade."""
+        A run that fades its imitation or a slope assist out is scored on the task it ends on (both at 0), so that
+        returns compare across the fade."""
         self._last_eval_step = self.num_timesteps
         if self._eval_env is None:
             self._eval_env = DummyVecEnv([_make_env(self.config)])
@@ -233,6 +233,8 @@ class RunCallback(BaseCallback):
             imitation = self.config.env.imitation
             if imitation is not None and imitation.fade_steps is not None:
                 self._eval_env.env_method("set_wrapper_attr", "imitation_fraction", 0.0)
+            if self.config.env.slope_assist is not None:
+                self._eval_env.env_method("set_wrapper_attr", "slope_assist", 0.0)
         normaliser = self.model.get_vec_normalize_env()
         returns, lengths = [], []
         for _ in range(self.config.eval_episodes):
@@ -432,6 +434,8 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
         schedules.append(EnvSchedule("imitation_fraction", config.env.imitation.fraction))
     if config.env.widening is not None:
         schedules.append(EnvSchedule("condition_spread", config.env.widening.fraction))
+    if config.env.slope_assist is not None:
+        schedules.append(EnvSchedule("slope_assist", config.env.slope_assist.fraction))
     if config.critic_warmup_steps:
         schedules.append(CriticWarmup(config.critic_warmup_steps))
     if isinstance(config.algorithm, PPOConfig) and config.algorithm.adaptive_kl is not None:

@@ -337,11 +337,11 @@ def test_a_raised_synergy_ceiling_lets_shared_muscles_reach_full_excitation() ->
 
 
 def test_the_slope_assist_carries_a_fraction_of_gravity_along_the_ground_in_training_only() -> None:
-    from synergait.env.config import SlopeAssist
+    from synergait.env.config import SlopeAssistSchedule
     from synergait.model.catalog import FORWARD, UP
     from synergait.model.terrain import slope_terrain
 
-    assist = SlopeAssist(start=0.5, fade_steps=100, fade_after_steps=50)
+    assist = SlopeAssistSchedule(start=0.5, fade_steps=100, fade_after_steps=50)
     assert [assist.fraction(s) for s in (0, 50, 100, 150, 200)] == [0.5, 0.5, 0.25, 0.0, 0.0]
     config = WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=5.0, slope_assist=assist)
     judged = make_walk_env("independent", config=config, training=False)

@@ -185,7 +185,7 @@ class ConditionWidening(BaseModel):
         return min(1.0, max(0.0, (step - self.after_steps) / self.steps))
 
 
-class SlopeAssist(BaseModel):
+class SlopeAssistSchedule(BaseModel):
     """A training aid on pitched ground (not in the paper): a force on the pelvis along the ground beneath the
     centre of mass that carries a fraction ``a`` of gravity's pull along it, i.e. ``a m g sin(pitch)`` — uphill it
     pushes, downhill it holds back (a virtual assistant faded out during training, as in Yu, Turk & Liu 2018).
@@ -268,7 +268,7 @@ class WalkConfig(BaseModel):
     #: Start a run near one condition and widen to the curriculum and terrain (None: the full range throughout).
     widening: ConditionWidening | None = None
     #: Gravity along pitched ground partly carried by a pushing force while training (None: none).
-    slope_assist: SlopeAssist | None = None
+    slope_assist: SlopeAssistSchedule | None = None
     #: Initial state: the Rajagopal right heel strike (the paper-like default), or a pose drawn from the whole
     #: gait cycle (the shipped library; a CPU-training lever, not in the paper).
     init_pose: Literal["heel_strike", "gait_cycle"] = "heel_strike"

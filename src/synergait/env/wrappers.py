@@ -1,4 +1,4 @@
-"""Action representations as Gymnasium wrappers, one concern each.
+"""Action representations, and one training aid, as Gymnasium wrappers, one concern each.
 
 * :class:`SynergyAction`: ``k`` synergy activations per leg plus one excitation per trunk muscle; each leg's
   excitations are ``clip(w @ H, 0, 1)``. Action layout: ``[w_right (k_r), w_left (k_l), trunk (n_trunk)]``.
@@ -9,6 +9,8 @@
 * :class:`PhaseMirroring` (Abdolhosseini et al. 2019): at each heel strike the roles of the legs swap, so the
   policy always acts in a "leading leg = right" frame. While the left leg leads, observations are mirrored
   before the policy sees them and actions are mirrored before the body receives them.
+* :class:`SlopeAssist`: a training aid, not in the paper: a force on the pelvis carrying part of gravity's pull along
+  pitched ground, faded out by the training run.
 
 The independent controller is the bare :class:`~synergait.env.walk.WalkEnv` (one excitation per muscle).
 """
@@ -231,7 +233,7 @@ class PhaseMirroring(gym.Wrapper):
 class SlopeAssist(gym.Wrapper):
     """Pushes the pelvis along the ground beneath the centre of mass with ``slope_assist`` (in [0, 1]) times
     gravity's pull along it, ``slope_assist m g sin(pitch)`` N (uphill it pushes, downhill it holds back; see
-    :class:`synergait.env.config.SlopeAssist`). A training schedule sets ``slope_assist``; at 0 the task is
+    :class:`synergait.env.config.SlopeAssistSchedule`). A training schedule sets ``slope_assist``; at 0 the task is
     unchanged. ``info["slope_assist_n"]``: the force of the step, N along the ground (positive uphill)."""
 
     def __init__(self, env: gym.Env, fraction: float = 1.0) -> None:

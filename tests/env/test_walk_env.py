@@ -147,6 +147,14 @@ def test_constant_slopes_beside_level_ground() -> None:
         kinds.add(sloped)
         assert np.all(np.abs(pitches) <= 5.0) and (sloped or np.all(pitches == 0.0))
     assert kinds == {True, False}
+    uphill = WalkEnv(WalkConfig(slope_fraction=1.0, max_slope_deg=6.0, min_slope_deg=2.0))
+    slopes = []
+    for i in range(10):
+        uphill.reset(seed=i)
+        slopes.append(np.degrees(uphill.terrain.pitches_rad[-1]))
+    assert all(2.0 <= s <= 6.0 for s in slopes) and np.ptp(slopes) > 1.0
+    with pytest.raises(ValueError, match="min_slope_deg"):
+        WalkConfig(max_slope_deg=5.0, min_slope_deg=6.0)
 
 
 def test_fixed_condition_mode() -> None:

@@ -265,6 +265,9 @@ class WalkConfig(BaseModel):
     #: Bound of those constant slopes, degrees (None: ``max_pitch_deg``); with ``max_pitch_deg`` 0 the other
     #: episodes are on level ground.
     max_slope_deg: float | None = Field(None, ge=0, le=30)
+    #: Lower end of those slopes, degrees, signed (None: minus the bound): e.g. 2 for uphill slopes of 2 degrees
+    #: to the bound only, where the walkers fail (a training lever, not in the paper).
+    min_slope_deg: float | None = Field(None, ge=-30, le=30)
     #: Start a run near one condition and widen to the curriculum and terrain (None: the full range throughout).
     widening: ConditionWidening | None = None
     #: Gravity along pitched ground partly carried by a pushing force while training (None: none).
@@ -302,6 +305,18 @@ class WalkConfig(BaseModel):
         return drop_retired(raw, {"speed_ramp_episodes": _is(0), "speed_ramp_start_m_s": _anything,
                                   "heel_strike_foot_ahead": _is(True),
                                   "assist": lambda value: not (value or {}).get("initial_level", 0.0)})
+
+    @model_validator(mode="after")
+    def _slopes_within_their_bound(self) -> WalkConfig:
+        if self.min_slope_deg is not None and self.min_slope_deg > self.slope_bound_deg:
+            raise ValueError(f"min_slope_deg ({self.min_slope_deg}) is above the slopes' bound "
+                             f"({self.slope_bound_deg})")
+        return self
+
+    @property
+    def slope_bound_deg(self) -> float:
+        """The constant slopes' bound, degrees: ``max_slope_deg``, else ``max_pitch_deg``."""
+        return self.max_pitch_deg if self.max_slope_deg is None else self.max_slope_deg
 
     @property
     def substeps(self) -> int:

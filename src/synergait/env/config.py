@@ -109,6 +109,12 @@ class ActionConfig(BaseModel):
         return self
 
 
+def _ramp(step: float, after_steps: int, steps: int) -> float:
+    """0 until training step ``after_steps`` of a run, then rising linearly to 1 ``steps`` later (the schedules'
+    shape)."""
+    return min(1.0, max(0.0, (step - after_steps) / steps))
+
+
 class ImitationConfig(BaseModel):
     """Imitation of a human gait cycle (a training stage, not the paper's task; see :mod:`synergait.env.imitation`).
 
@@ -163,7 +169,7 @@ class ImitationConfig(BaseModel):
         """The fade f in [0, 1] at training step ``step`` of a run."""
         if self.fade_steps is None:
             return 1.0
-        return min(1.0, max(0.0, 1.0 - (step - self.fade_after_steps) / self.fade_steps))
+        return 1.0 - _ramp(step, self.fade_after_steps, self.fade_steps)
 
 
 class ConditionWidening(BaseModel):
@@ -182,7 +188,7 @@ class ConditionWidening(BaseModel):
 
     def fraction(self, step: int) -> float:
         """The spread s in [0, 1] at training step ``step`` of a run."""
-        return min(1.0, max(0.0, (step - self.after_steps) / self.steps))
+        return _ramp(step, self.after_steps, self.steps)
 
 
 class SlopeAssistSchedule(BaseModel):
@@ -200,7 +206,7 @@ class SlopeAssistSchedule(BaseModel):
 
     def fraction(self, step: int) -> float:
         """The assisted fraction ``a`` at training step ``step`` of a run."""
-        return self.start * min(1.0, max(0.0, 1.0 - (step - self.fade_after_steps) / self.fade_steps))
+        return self.start * (1.0 - _ramp(step, self.fade_after_steps, self.fade_steps))
 
 
 class StrideScaling(BaseModel):
@@ -308,15 +314,17 @@ class WalkConfig(BaseModel):
 
     @model_validator(mode="after")
     def _slopes_within_their_bound(self) -> WalkConfig:
-        if self.min_slope_deg is not None and self.min_slope_deg > self.slope_bound_deg:
-            raise ValueError(f"min_slope_deg ({self.min_slope_deg}) is above the slopes' bound "
-                             f"({self.slope_bound_deg})")
+        low, high = self.slope_range_deg
+        if low > high:
+            raise ValueError(f"min_slope_deg ({low}) is above the slopes' bound ({high})")
         return self
 
     @property
-    def slope_bound_deg(self) -> float:
-        """The constant slopes' bound, degrees: ``max_slope_deg``, else ``max_pitch_deg``."""
-        return self.max_pitch_deg if self.max_slope_deg is None else self.max_slope_deg
+    def slope_range_deg(self) -> tuple[float, float]:
+        """The constant slopes' range, degrees: up to ``max_slope_deg`` (else ``max_pitch_deg``), from
+        ``min_slope_deg`` (else minus that bound)."""
+        high = self.max_pitch_deg if self.max_slope_deg is None else self.max_slope_deg
+        return (-high if self.min_slope_deg is None else self.min_slope_deg), high
 
     @property
     def substeps(self) -> int:

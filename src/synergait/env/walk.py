@@ -174,8 +174,7 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
             self.terrain = self.terrains[int(options.get("terrain_index", self.np_random.integers(len(self.terrains))))]
             sloped = "terrain_index" not in options and config.slope_fraction > 0
             if sloped and self.np_random.random() < config.slope_fraction:
-                bound = config.slope_bound_deg
-                slope = self.np_random.uniform(-bound if config.min_slope_deg is None else config.min_slope_deg, bound)
+                slope = self.np_random.uniform(*config.slope_range_deg)
                 self.terrain = slope_terrain(round(slope, 2), self.body.model.nmocap)
             if config.widening is not None and self.condition_spread < 1.0:
                 spread, centre = self.condition_spread, config.widening.centre_speed_m_s

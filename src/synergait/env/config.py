@@ -165,7 +165,7 @@ class ImitationConfig(BaseModel):
     #: ... starting after this many steps of the run (imitation and task together until then).
     fade_after_steps: int = Field(0, ge=0)
 
-    def fraction(self, step: int) -> float:
+    def fraction(self, step: float) -> float:
         """The fade f in [0, 1] at training step ``step`` of a run."""
         if self.fade_steps is None:
             return 1.0
@@ -186,7 +186,7 @@ class ConditionWidening(BaseModel):
     centre_speed_m_s: float = Field(1.2, gt=0, le=5)
     speeds: bool = True
 
-    def fraction(self, step: int) -> float:
+    def fraction(self, step: float) -> float:
         """The spread s in [0, 1] at training step ``step`` of a run."""
         return _ramp(step, self.after_steps, self.steps)
 
@@ -204,7 +204,7 @@ class SlopeAssistSchedule(BaseModel):
     fade_steps: int = Field(gt=0)
     fade_after_steps: int = Field(0, ge=0)
 
-    def fraction(self, step: int) -> float:
+    def fraction(self, step: float) -> float:
         """The assisted fraction ``a`` at training step ``step`` of a run."""
         return self.start * (1.0 - _ramp(step, self.fade_after_steps, self.fade_steps))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import math
 import os
 import shutil
 import signal
@@ -63,6 +64,19 @@ def _make_env(config: TrainConfig):
     def factory():
         return Monitor(config.spec.make_env(training=True))
     return factory
+
+
+def env_schedules(config: TrainConfig) -> dict[str, Callable[[float], float]]:
+    """The environment attributes a run changes with its training steps, and each one's value at a step."""
+    env = config.env
+    schedules: dict[str, Callable[[float], float]] = {}
+    if env.imitation is not None and env.imitation.fade_steps is not None:
+        schedules["imitation_fraction"] = env.imitation.fraction
+    if env.widening is not None:
+        schedules["condition_spread"] = env.widening.fraction
+    if env.slope_assist is not None:
+        schedules["slope_assist"] = env.slope_assist.fraction
+    return schedules
 
 
 def make_vec_env(config: TrainConfig) -> VecEnv:
@@ -224,17 +238,14 @@ class RunCallback(BaseCallback):
 
     def evaluate(self) -> None:
         """Deterministic episodes on a fresh env (same task); keep the policy if its mean return is the best.
-        A run that fades its imitation or a slope assist out is scored on the task it ends on (both at 0), so that
-        returns compare across the fade."""
+        A run with schedules (the imitation fade, the widening, a slope assist) is scored on the task it ends on
+        (each schedule at its end), so that returns compare across them."""
         self._last_eval_step = self.num_timesteps
         if self._eval_env is None:
             self._eval_env = DummyVecEnv([_make_env(self.config)])
             self._eval_env.seed(self.config.seed + 10_000)
-            imitation = self.config.env.imitation
-            if imitation is not None and imitation.fade_steps is not None:
-                self._eval_env.env_method("set_wrapper_attr", "imitation_fraction", 0.0)
-            if self.config.env.slope_assist is not None:
-                self._eval_env.env_method("set_wrapper_attr", "slope_assist", 0.0)
+            for name, fraction in env_schedules(self.config).items():
+                self._eval_env.env_method("set_wrapper_attr", name, fraction(math.inf))
         normaliser = self.model.get_vec_normalize_env()
         returns, lengths = [], []
         for _ in range(self.config.eval_episodes):
@@ -429,13 +440,7 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
                 _CsvLog(run / log, columns).truncate_after(state["num_timesteps"])
     remaining = config.total_steps - state["num_timesteps"]
     callback = RunCallback(run, config, state, time_limit_s, cpu_clock(envs))
-    schedules: list[BaseCallback] = []
-    if config.env.imitation is not None and config.env.imitation.fade_steps is not None:
-        schedules.append(EnvSchedule("imitation_fraction", config.env.imitation.fraction))
-    if config.env.widening is not None:
-        schedules.append(EnvSchedule("condition_spread", config.env.widening.fraction))
-    if config.env.slope_assist is not None:
-        schedules.append(EnvSchedule("slope_assist", config.env.slope_assist.fraction))
+    schedules: list[BaseCallback] = [EnvSchedule(name, fraction) for name, fraction in env_schedules(config).items()]
     if config.critic_warmup_steps:
         schedules.append(CriticWarmup(config.critic_warmup_steps))
     if isinstance(config.algorithm, PPOConfig) and config.algorithm.adaptive_kl is not None:

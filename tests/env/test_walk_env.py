@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import math
-
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -342,29 +340,3 @@ def test_a_raised_synergy_ceiling_lets_shared_muscles_reach_full_excitation() ->
         assert excitations[ceiling].max() <= 1.0
     vasmed = env.unwrapped.body.muscle_indices(["vasmed_r"])[0]
     assert excitations[1.0][vasmed] < 0.5 and excitations[3.0][vasmed] == pytest.approx(1.0)
-
-
-def test_the_slope_assist_carries_a_fraction_of_gravity_along_the_ground_in_training_only() -> None:
-    from synergait.env.config import SlopeAssistSchedule
-    from synergait.model.catalog import FORWARD, UP
-    from synergait.model.terrain import slope_terrain
-
-    assist = SlopeAssistSchedule(start=0.5, fade_steps=100, fade_after_steps=50)
-    assert [assist.fraction(s) for s in (0, 50, 100, 150, 200)] == [0.5, 0.5, 0.25, 0.0, 0.0]
-    config = WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=5.0, slope_assist=assist)
-    judged = make_walk_env("independent", config=config, training=False)
-    judged.reset(seed=0)
-    assert "slope_assist_n" not in judged.step(np.zeros(judged.action_space.shape))[4]
-    env = make_walk_env("independent", config=config)
-    env.reset(seed=0)
-    body = env.unwrapped.body
-    zero = np.zeros(env.action_space.shape)
-    assert env.step(zero)[4]["slope_assist_n"] == 0.0  # level ground at the start
-    body.terrain = slope_terrain(5.0, n_flat=0)  # as if the walker stood on the slope
-    pitch = math.radians(5.0)
-    info = env.step(zero)[4]
-    assert info["slope_assist_n"] == pytest.approx(0.5 * body.body_weight_n * math.sin(pitch))  # ~32 N
-    pushed = body.data.xfrc_applied[body.model.body(body.info.pelvis_body).id, :3]
-    np.testing.assert_allclose(pushed, info["slope_assist_n"] * (math.cos(pitch) * FORWARD + math.sin(pitch) * UP))
-    env.set_wrapper_attr("slope_assist", 0.0)  # as the training schedule does
-    assert env.step(zero)[4]["slope_assist_n"] == 0.0

@@ -66,14 +66,3 @@ def test_placed_tiles_have_the_paper_geometry(terrain) -> None:
 def test_flat_terrain_is_level_at_zero() -> None:
     terrain = flat_terrain()
     assert terrain.height_at(np.array([-2.0, 0.0, 30.0])) == pytest.approx([0.0, 0.0, 0.0])
-
-
-def test_pitch_beneath_a_point() -> None:
-    terrain = slope_terrain(5.0)
-    start = terrain.first_pitched_m
-    assert terrain.pitch_at(start - 0.01) == 0.0 and terrain.pitch_at(-10.0) == 0.0
-    assert terrain.pitch_at(start + 0.01) == pytest.approx(math.radians(5.0))
-    assert terrain.pitch_at(1e3) == pytest.approx(math.radians(5.0))
-    pool = TerrainPool(seed=1)[7]
-    forward = pool.tile_edges[N_FLAT + 2, 0] + 0.5  # the middle of the third pitched tile
-    assert pool.pitch_at(forward) == pool.pitches_rad[N_FLAT + 2] != 0.0

@@ -12,10 +12,10 @@ from synergait.env.config import ActionConfig, ImitationConfig, RewardConfig, Wa
 from synergait.env.factory import make_walk_env
 from synergait.env.imitation import GaitClock, GaitReference, ImitationReward
 from synergait.env.walk import WalkEnv
-from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SlopeAssist, SynergyAction
+from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SynergyAction
 
 __all__ = ["ActionConfig", "FeedForward", "GaitClock", "GaitReference", "ImitationConfig", "ImitationReward",
-           "PhaseMirroring", "ResidualAction", "RewardConfig", "SlopeAssist", "SynergyAction", "WalkConfig", "WalkEnv",
+           "PhaseMirroring", "ResidualAction", "RewardConfig", "SynergyAction", "WalkConfig", "WalkEnv",
            "make_walk_env"]
 
 if "synergait/Walk-v0" not in gym.registry:

@@ -191,24 +191,6 @@ class ConditionWidening(BaseModel):
         return _ramp(step, self.after_steps, self.steps)
 
 
-class SlopeAssistSchedule(BaseModel):
-    """A training aid on pitched ground (not in the paper): a force on the pelvis along the ground beneath the
-    centre of mass that carries a fraction ``a`` of gravity's pull along it, i.e. ``a m g sin(pitch)`` — uphill it
-    pushes, downhill it holds back (a virtual assistant faded out during training, as in Yu, Turk & Liu 2018).
-    ``a`` is ``start`` until step ``fade_after_steps`` of a run and falls linearly to 0 ``fade_steps`` later. Only
-    training environments have it; a walker is judged without it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    start: float = Field(1.0, ge=0, le=1)
-    fade_steps: int = Field(gt=0)
-    fade_after_steps: int = Field(0, ge=0)
-
-    def fraction(self, step: float) -> float:
-        """The assisted fraction ``a`` at training step ``step`` of a run."""
-        return self.start * (1.0 - _ramp(step, self.fade_after_steps, self.fade_steps))
-
-
 class StrideScaling(BaseModel):
     """The human stride adapted to the episode's target speed v (a training lever, not in the paper): one recorded
     stride cannot teach several speeds, since at any speed but the recording's its cadence and stride length
@@ -276,8 +258,6 @@ class WalkConfig(BaseModel):
     min_slope_deg: float | None = Field(None, ge=-30, le=30)
     #: Start a run near one condition and widen to the curriculum and terrain (None: the full range throughout).
     widening: ConditionWidening | None = None
-    #: Gravity along pitched ground partly carried by a pushing force while training (None: none).
-    slope_assist: SlopeAssistSchedule | None = None
     #: Initial state: the Rajagopal right heel strike (the paper-like default), or a pose drawn from the whole
     #: gait cycle (the shipped library; a CPU-training lever, not in the paper).
     init_pose: Literal["heel_strike", "gait_cycle"] = "heel_strike"

@@ -11,7 +11,7 @@ import numpy as np
 from synergait.env.config import ActionConfig, StrideScaling, WalkConfig
 from synergait.env.imitation import GaitClock, GaitReference, ImitationReward
 from synergait.env.walk import WalkEnv
-from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SlopeAssist, SynergyAction
+from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SynergyAction
 from synergait.errors import ParameterError
 from synergait.model.pose import load_pose_library
 from synergait.synergy.basis import SynergyBasis, default_basis
@@ -32,17 +32,14 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
             side's (right names are mirrored). Phase mirroring then needs equal k on both legs.
         mirroring: phase-based mirroring; default on for the synergy controller, off for the independent one.
         config: environment configuration (default: the paper's).
-        training: with ``config.imitation``, the imitation reward and early termination, and with
-            ``config.slope_assist`` the assisting force (training); without, only the gait clock the policy observes
-            (the task a walker is judged on).
+        training: with ``config.imitation``, the imitation reward and early termination (training); without,
+            only the gait clock the policy observes (the task a walker is judged on).
     """
     if controller not in ("independent", "synergy"):
         raise ParameterError("controller", f"must be 'independent' or 'synergy', got '{controller}'")
     config = config or WalkConfig()
     walk = WalkEnv(config)
     env: gym.Env = walk
-    if training and config.slope_assist is not None:
-        env = SlopeAssist(env, config.slope_assist.start)
     if controller == "synergy":
         if basis is None:
             basis = default_basis()

@@ -1,4 +1,4 @@
-"""Action representations, and one training aid, as Gymnasium wrappers, one concern each.
+"""Action representations as Gymnasium wrappers, one concern each.
 
 * :class:`SynergyAction`: ``k`` synergy activations per leg plus one excitation per trunk muscle; each leg's
   excitations are ``clip(w @ H, 0, 1)``. Action layout: ``[w_right (k_r), w_left (k_l), trunk (n_trunk)]``.
@@ -9,15 +9,12 @@
 * :class:`PhaseMirroring` (Abdolhosseini et al. 2019): at each heel strike the roles of the legs swap, so the
   policy always acts in a "leading leg = right" frame. While the left leg leads, observations are mirrored
   before the policy sees them and actions are mirrored before the body receives them.
-* :class:`SlopeAssist`: a training aid, not in the paper: a force on the pelvis carrying part of gravity's pull along
-  pitched ground, faded out by the training run.
 
 The independent controller is the bare :class:`~synergait.env.walk.WalkEnv` (one excitation per muscle).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import gymnasium as gym
@@ -25,7 +22,6 @@ import numpy as np
 
 from synergait.env.config import StrideScaling
 from synergait.env.walk import WalkEnv
-from synergait.model.catalog import FORWARD, UP
 from synergait.synergy.basis import SynergyBasis
 from synergait.synergy.pattern import interpolate_cycle
 
@@ -228,23 +224,3 @@ class PhaseMirroring(gym.Wrapper):
             self.mirrored = strike == "left"
         return (self._mirror_observation(observation) if self.mirrored else observation), reward, terminated, \
             truncated, info
-
-
-class SlopeAssist(gym.Wrapper):
-    """Pushes the pelvis along the ground beneath the centre of mass with ``slope_assist`` (in [0, 1]) times
-    gravity's pull along it, ``slope_assist m g sin(pitch)`` N (uphill it pushes, downhill it holds back; see
-    :class:`synergait.env.config.SlopeAssistSchedule`). A training schedule sets ``slope_assist``; at 0 the task is
-    unchanged. ``info["slope_assist_n"]``: the force of the step, N along the ground (positive uphill)."""
-
-    def __init__(self, env: gym.Env, fraction: float = 1.0) -> None:
-        super().__init__(env)
-        self.slope_assist = fraction
-
-    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        body = self.env.unwrapped.body
-        pitch = body.terrain.pitch_at(float(body.com_position() @ FORWARD))
-        force = self.slope_assist * body.body_weight_n * math.sin(pitch)
-        body.push_pelvis(force * (math.cos(pitch) * FORWARD + math.sin(pitch) * UP))
-        observation, reward, terminated, truncated, info = self.env.step(action)
-        info["slope_assist_n"] = force
-        return observation, reward, terminated, truncated, info

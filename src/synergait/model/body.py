@@ -188,11 +188,6 @@ class Musculoskeleton:
     def lumbar_extension(self) -> float:
         return float(self.data.qpos[self._lumbar_qpos]) if self._lumbar_qpos is not None else 0.0
 
-    def push_pelvis(self, force_n: np.ndarray) -> None:
-        """Apply an external force (N, world frame, shape ``(3,)``) at the pelvis's centre of mass until changed
-        (a new pose clears it)."""
-        self.data.xfrc_applied[self._pelvis, :3] = force_n
-
     def pelvis_position(self) -> np.ndarray:
         return self.data.xpos[self._pelvis]
 

@@ -60,12 +60,6 @@ class Terrain:
         edges = self.tile_edges
         return np.interp(forward_m, edges[:, 0], edges[:, 1])
 
-    def pitch_at(self, forward_m: float) -> float:
-        """Pitch (rad, uphill positive) of the tile beneath forward distance ``forward_m`` from the origin (m); the
-        first or last tile's beyond the ends."""
-        tile = int(np.searchsorted(self.tile_edges[:, 0], forward_m, side="right")) - 1
-        return float(self.pitches_rad[min(max(tile, 0), self.n_tiles - 1)])
-
     def tile_poses(self) -> tuple[np.ndarray, np.ndarray]:
         """Box centres ``(n_tiles, 3)`` and quaternions ``(n_tiles, 4)`` (w, x, y, z) in the MuJoCo world frame."""
         edges = self.tile_edges

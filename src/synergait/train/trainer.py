@@ -74,8 +74,6 @@ def env_schedules(config: TrainConfig) -> dict[str, Callable[[float], float]]:
         schedules["imitation_fraction"] = env.imitation.fraction
     if env.widening is not None:
         schedules["condition_spread"] = env.widening.fraction
-    if env.slope_assist is not None:
-        schedules["slope_assist"] = env.slope_assist.fraction
     return schedules
 
 

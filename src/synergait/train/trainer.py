@@ -236,7 +236,7 @@ class RunCallback(BaseCallback):
 
     def evaluate(self) -> None:
         """Deterministic episodes on a fresh env (same task); keep the policy if its mean return is the best.
-        A run with schedules (the imitation fade, the widening, a slope assist) is scored on the task it ends on
+        A run with schedules (the imitation fade, the widening) is scored on the task it ends on
         (each schedule at its end), so that returns compare across them."""
         self._last_eval_step = self.num_timesteps
         if self._eval_env is None:

@@ -1,4 +1,4 @@
-"""Distillation into the synergy space, with the shipped independent walker as the teacher, on the real model."""
+"""Distillation between the action spaces, with shipped walkers as the teachers, on the real model."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from synergait.env import make_walk_env
 from synergait.errors import ParameterError
 from synergait.synergy.basis import SynergyBasis, default_basis
 from synergait.train.config import TrainConfig
-from synergait.train.distill import Distiller, SynergyLabeller, student_config
+from synergait.train.distill import Distiller, Labeller, student_config
 from synergait.train.warmstart import starting_walker
 from synergait.walker import load_walker
 
@@ -19,13 +19,14 @@ TEACHER = "independent-default"
 
 
 def config(basis: str | None = None, **changes: object) -> TrainConfig:
-    return student_config(load_walker(TEACHER), basis, **changes)
+    return student_config(load_walker(TEACHER), "synergy", basis, **changes)
 
 
-def labelled_vaf(student: TrainConfig, steps: int = 30) -> float:
-    """The projection's VAF over ``steps`` states visited with the teacher's projected actions."""
-    env = make_walk_env("synergy", basis=student.basis, mirroring=student.spec.mirrored, config=student.env)
-    labeller = SynergyLabeller(load_walker(TEACHER), env)
+def labelled_vaf(student: TrainConfig, teacher: str = TEACHER, steps: int = 30) -> float:
+    """The labels' VAF over ``steps`` states visited with the teacher's labelled actions."""
+    env = make_walk_env(student.controller, basis=student.basis, mirroring=student.spec.mirrored,
+                        config=student.env)
+    labeller = Labeller(load_walker(teacher), env)
     observation, _ = env.reset(seed=0)
     for _ in range(steps):
         observation, _, terminated, _, _ = env.step(labeller.label(observation))
@@ -39,6 +40,12 @@ def test_an_identity_basis_keeps_the_teachers_excitations_and_a_real_basis_does_
     SynergyBasis.identity(default_basis().muscles).save(identity)
     assert labelled_vaf(config(str(identity))) == pytest.approx(1.0, abs=1e-6)
     assert labelled_vaf(config()) < 0.95
+
+
+def test_an_every_muscle_student_keeps_a_synergy_teachers_excitations() -> None:
+    student = student_config(load_walker("synergy-imitation"))
+    assert student.controller == "independent" and student.basis is None
+    assert labelled_vaf(student, "synergy-imitation") == pytest.approx(1.0, abs=1e-6)
 
 
 def test_distillation_fits_a_student_that_starts_a_synergy_run(tmp_path: Path) -> None:
@@ -57,5 +64,5 @@ def test_distillation_fits_a_student_that_starts_a_synergy_run(tmp_path: Path) -
 def test_a_teacher_in_other_settings_is_refused() -> None:
     with pytest.raises(ParameterError, match="teacher: 'independent-default' acts in other environment settings"):
         Distiller(config(mirroring=False)).fit(load_walker(TEACHER))  # the teacher mirrors
-    with pytest.raises(ParameterError, match="controller: a distillation's student acts in the synergy space"):
-        Distiller(config(controller="independent"))
+    with pytest.raises(ParameterError, match="controller: must be 'independent' or 'synergy', got 'muscles'"):
+        student_config(load_walker(TEACHER), "muscles")

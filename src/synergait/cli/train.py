@@ -137,8 +137,10 @@ def walker_check(policy: PolicyArgument,
 
 @walker_app.command("distill")
 def walker_distill(
-        teacher: Annotated[str, typer.Argument(help="A walker acting on every muscle (shipped name or directory).")],
-        out: Annotated[Path, typer.Option(help="Walker directory to write (the synergy-space student).")],
+        teacher: Annotated[str, typer.Argument(help="A trained walker (shipped name or directory).")],
+        out: Annotated[Path, typer.Option(help="Walker directory to write (the student).")],
+        controller: Annotated[str | None, typer.Option(help="The student's action space, independent or synergy "
+                                                            "(default: the other one than the teacher's).")] = None,
         basis: BasisOption = None,
         iterations: Annotated[int, typer.Option(min=1, help="Iterations; the first is behaviour cloning (the "
                                                             "teacher drives), then DAgger (the student drives).")] = 6,
@@ -147,16 +149,16 @@ def walker_distill(
         epochs: Annotated[int, typer.Option(min=1, help="Passes over the data set after each iteration.")] = 10,
         seed: Annotated[int, typer.Option(help="Seed of the episodes and the student's network.")] = 0,
         as_json: JsonFlag = False) -> None:
-    """Distil a walker into the synergy space (behaviour cloning, then DAgger): the student acts in the teacher's
-    environment through the basis; its labels are the teacher's excitations projected onto it (VAF reported).
-    Train on with `synergait train --controller synergy --init-policy OUT`."""
+    """Distil a walker into another action space (behaviour cloning, then DAgger): the student acts in the
+    teacher's environment; its labels are the teacher's excitations as its own action (for a synergy student
+    projected onto the basis; VAF reported). Train on with `synergait train --controller C --init-policy OUT`."""
     import numpy as np
 
     from synergait.train.distill import Distiller, student_config
     from synergait.walker import load_walker
 
     walker = load_walker(teacher)
-    config = student_config(walker, str(basis) if basis else None, seed=seed)  # type: ignore[arg-type]
+    config = student_config(walker, controller, str(basis) if basis else None, seed=seed)  # type: ignore[arg-type]
     distiller = Distiller(config, iterations=iterations, steps_per_iteration=steps_per_iteration,
                           epochs=epochs).fit(walker, progress=not as_json)
     distiller.student_.save(out)

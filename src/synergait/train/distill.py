@@ -1,12 +1,13 @@
-"""Distilling a walker into the synergy space: behaviour cloning, then DAgger (Ross et al. 2011).
+"""Distilling a walker into another action space: behaviour cloning, then DAgger (Ross et al. 2011).
 
-A walker that acts on every muscle (the teacher) labels the states a synergy-space student visits with the
-synergy command nearest to its excitations (:meth:`SynergyAction.command_for`: per leg, bounded least squares on
-the basis; the trunk muscles as they are), expressed as the student's action (its residual around its own
-feed-forward, in its mirrored frame when mirroring). How much of the teacher's excitation the synergy space keeps
-is the projection's VAF. Iteration 0 is behaviour cloning: the teacher drives (its projected actions are what the
-student's env executes); each later iteration the student drives and the teacher labels the states it reaches; the
-data sets accumulate and the student is refitted on all of them.
+A walker (the teacher) labels the states a student visits with the student action nearest to the teacher's muscle
+excitations: for a synergy-space student the synergy command from a bounded least-squares fit on its basis (per
+leg; the trunk muscles as they are), for an every-muscle student the excitations themselves; either way expressed
+as the student's action (its residual around its own feed-forward, in its mirrored frame when mirroring). How much
+of the teacher's excitation the student's action keeps is the labels' VAF (1 for an every-muscle student but where
+its residual's range clips). Iteration 0 is behaviour cloning: the teacher drives (its labelled actions are what
+the student's env executes); each later iteration the student drives and the teacher labels the states it
+reaches; the data sets accumulate and the student is refitted on all of them.
 
 The student is a plain network (:class:`~synergait.walker.policy.MlpWalker`: the run's ``net_arch``, ReLU, its
 observations normalised), so it can start a training run in its action space (``init_policy``).
@@ -44,58 +45,71 @@ def _wrapper(env: gym.Env, kind: type) -> gym.Wrapper | None:
     return None
 
 
-class SynergyLabeller:
+class ActionLayers:
+    """An env's action wrappers between a policy's action (body frame) and the muscle excitations."""
+
+    def __init__(self, env: gym.Env) -> None:
+        self.residual: ResidualAction | None = _wrapper(env, ResidualAction)  # type: ignore[assignment]
+        self.feed_forward: FeedForward | None = _wrapper(env, FeedForward)  # type: ignore[assignment]
+        self.synergy: SynergyAction | None = _wrapper(env, SynergyAction)  # type: ignore[assignment]
+        self.mirror = env.get_wrapper_attr("mirror_action")
+        below = self.residual.env if self.residual is not None else env.unwrapped
+        self._command_space: gym.spaces.Box = below.action_space  # type: ignore[assignment]
+
+    def excitations(self, action: np.ndarray) -> np.ndarray:
+        """The muscle excitations ``action`` commands now, shape ``(n_muscles,)``."""
+        command = (self.residual.command(action) if self.residual is not None
+                   else np.clip(action, self._command_space.low, self._command_space.high))
+        return self.synergy.action(command) if self.synergy is not None else np.clip(command, 0.0, 1.0)
+
+    def action_for(self, excitations: np.ndarray) -> np.ndarray:
+        """The action whose command is nearest ``excitations`` now (synergies: bounded least squares)."""
+        command = self.synergy.command_for(excitations) if self.synergy is not None else excitations
+        return self.residual.action_for(command) if self.residual is not None else command
+
+
+class Labeller:
     """The student action nearest to the teacher's, for the state the student's env is in now.
 
     Args:
-        teacher: a walker acting on every muscle, in the student's environment settings.
-        student_env: the student's env (synergy controller): its wrappers give the frame, the feed-forward phase
-            and the action layout.
+        teacher: a walker in the student's environment settings, in any action space.
+        student_env: the student's env: its wrappers give the frame, the feed-forward phase and the action layout.
     """
 
     def __init__(self, teacher: MlpWalker, student_env: gym.Env) -> None:
-        synergy = _wrapper(student_env, SynergyAction)
-        if synergy is None:
-            raise ParameterError("controller", "the student must act in the synergy space")
-        self.teacher, self._synergy = teacher, synergy
-        self._mirroring = _wrapper(student_env, PhaseMirroring)
-        self._residual = _wrapper(student_env, ResidualAction)
-        self._feed_forward = _wrapper(student_env, FeedForward)
-        teacher_env = teacher.make_env()  # lends its action layer; never stepped
-        self._teacher_residual = _wrapper(teacher_env, ResidualAction)
-        self._teacher_feed_forward = _wrapper(teacher_env, FeedForward)
-        self._teacher_mirror = teacher_env.get_wrapper_attr("mirror_action")
+        self.teacher = teacher
+        self._mirroring: PhaseMirroring | None = _wrapper(student_env, PhaseMirroring)  # type: ignore[assignment]
+        self._student = ActionLayers(student_env)
+        self._teacher = ActionLayers(teacher.make_env())  # lends its action layers; never stepped
+        if (self._teacher.feed_forward is None) != (self._student.feed_forward is None):
+            raise ParameterError("teacher", f"'{teacher.name}' and its student differ in env.action.feed_forward")
         self.residual_ss = self.total_ss = 0.0
 
     @property
     def vaf(self) -> float:
-        """Variance of the teacher's excitations accounted for by their projections since the last reset of the
+        """Variance of the teacher's excitations accounted for by the student's labels since the last reset of the
         sums (nan before any label)."""
         return 1.0 - self.residual_ss / self.total_ss if self.total_ss > 0 else float("nan")
 
     def _mirrored(self) -> bool:
-        return self._mirroring is not None and self._mirroring.mirrored  # type: ignore[attr-defined]
+        return self._mirroring is not None and self._mirroring.mirrored
 
     def teacher_excitations(self, observation: np.ndarray) -> np.ndarray:
         """The muscle excitations the teacher commands in this state, shape ``(n_muscles,)``, body frame."""
         action = self.teacher.act(observation)
         if self._mirrored():
-            action = self._teacher_mirror(action)
-        if self._teacher_residual is None:
-            return np.clip(action, 0.0, 1.0)
-        if self._teacher_feed_forward is not None and self._feed_forward is not None:
-            self._teacher_feed_forward.phase_percent = self._feed_forward.phase_percent.copy()  # type: ignore
-        return self._teacher_residual.command(action)  # type: ignore[attr-defined]
+            action = self._teacher.mirror(action)
+        if self._teacher.feed_forward is not None and self._student.feed_forward is not None:
+            self._teacher.feed_forward.phase_percent = self._student.feed_forward.phase_percent.copy()
+        return self._teacher.excitations(action)
 
     def label(self, observation: np.ndarray) -> np.ndarray:
         """The student's action (in its own frame) nearest to the teacher's command for ``observation``."""
         excitations = self.teacher_excitations(observation)
-        synergy: SynergyAction = self._synergy  # type: ignore[assignment]
-        command = synergy.command_for(excitations)
-        self.residual_ss += float(np.sum((synergy.action(command) - excitations) ** 2))
+        action = self._student.action_for(excitations)
+        self.residual_ss += float(np.sum((self._student.excitations(action) - excitations) ** 2))
         self.total_ss += float(np.sum(excitations**2))
-        action = self._residual.action_for(command) if self._residual is not None else command  # type: ignore
-        return (synergy.mirror_action(action) if self._mirrored() else action).astype(np.float32)
+        return (self._student.mirror(action) if self._mirrored() else action).astype(np.float32)
 
 
 class StudentNetwork(torch.nn.Module):
@@ -155,13 +169,18 @@ class DistillationRound:
     loss: float
 
 
-def student_config(teacher: MlpWalker, basis: str | None = None, **changes: object) -> TrainConfig:
-    """The teacher's own training configuration with the synergy controller (``basis``: None for the shipped
-    one) and the teacher's mirroring: a student in the teacher's environment."""
+def student_config(teacher: MlpWalker, controller: str | None = None, basis: str | None = None,
+                   **changes: object) -> TrainConfig:
+    """The teacher's own training configuration with the student's ``controller`` (default: the other one than
+    the teacher's), ``basis`` (synergy students; None for the shipped one) and the teacher's mirroring: a student
+    in the teacher's environment."""
     if not isinstance(teacher, MlpWalker):
         raise ParameterError("teacher", f"'{teacher.name}' is a baseline walker, not a trained policy")
-    raw = {**teacher.training, "controller": "synergy", "basis": basis, "mirroring": teacher.spec.mirrored,
-           "init_policy": None, **changes}
+    controller = controller or ("independent" if teacher.controller == "synergy" else "synergy")
+    if controller not in ("independent", "synergy"):
+        raise ParameterError("controller", f"must be 'independent' or 'synergy', got '{controller}'")
+    raw = {**teacher.training, "controller": controller, "basis": basis if controller == "synergy" else None,
+           "mirroring": teacher.spec.mirrored, "init_policy": None, **changes}
     try:
         return TrainConfig.model_validate(raw)
     except ValueError as exc:
@@ -170,12 +189,13 @@ def student_config(teacher: MlpWalker, basis: str | None = None, **changes: obje
 
 
 class Distiller:
-    """Behaviour cloning then DAgger from an every-muscle teacher into a synergy-space student.
+    """Behaviour cloning then DAgger from a teacher into a student in another action space.
 
     Args:
-        config: the student's run configuration: controller ``synergy``, its basis and mirroring, the teacher's
-            environment settings (with ``env.imitation`` set, episodes also end at the imitation's early
-            termination), ``net_arch`` and ``seed``.
+        config: the student's run configuration: its controller (and basis) and mirroring, the teacher's
+            environment settings, ``net_arch`` and ``seed``. Its episodes are the task a walker is judged on:
+            they end at a fall or the episode's length, never at an imitation's early termination (a predictive
+            teacher has left the reference behind; the student is to learn what it does when walking on).
         iterations: iterations, the first one behaviour cloning (the teacher drives).
         steps_per_iteration: control steps collected per iteration.
         epochs, batch_size, learning_rate: the refit of the student after each iteration (Adam, squared error).
@@ -190,24 +210,20 @@ class Distiller:
                             ("epochs", epochs), ("batch_size", batch_size)):
             if value < 1:
                 raise ParameterError(name, f"must be at least 1, got {value}")
-        if config.controller != "synergy":
-            raise ParameterError("controller", "a distillation's student acts in the synergy space")
         self.config, self.iterations, self.steps_per_iteration = config, iterations, steps_per_iteration
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
 
     def fit(self, teacher: MlpWalker, progress: bool = False) -> Distiller:
-        """Distil ``teacher`` (independent controller, the same environment settings and mirroring)."""
+        """Distil ``teacher`` (any controller; the student's environment settings and mirroring)."""
         config = self.config
-        if teacher.controller != "independent":
-            raise ParameterError("teacher", f"'{teacher.name}' acts in the {teacher.controller} space, not on "
-                                            "every muscle")
         if teacher.spec.env != config.env or teacher.spec.mirrored != config.spec.mirrored:
             raise ParameterError("teacher", f"'{teacher.name}' acts in other environment settings or mirroring "
                                             "than the student's")
         start = time.process_time()
         torch.manual_seed(config.seed)
-        env = make_walk_env("synergy", basis=config.basis, mirroring=config.spec.mirrored, config=config.env)
-        labeller = SynergyLabeller(teacher, env)
+        env = make_walk_env(config.controller, basis=config.basis, mirroring=config.spec.mirrored,
+                            config=config.env, training=False)
+        labeller = Labeller(teacher, env)
         student = StudentNetwork([env.observation_space.shape[0], *config.net_arch, env.action_space.shape[0]],
                                  env.action_space.low, env.action_space.high)
         observations: list[np.ndarray] = []

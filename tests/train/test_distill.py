@@ -61,6 +61,17 @@ def test_distillation_fits_a_student_that_starts_a_synergy_run(tmp_path: Path) -
     starting_walker(student.model_copy(update={"init_policy": str(tmp_path / "student")}))  # accepted
 
 
+def test_the_episodes_go_through_the_speed_curriculum() -> None:
+    teacher = load_walker(TEACHER)  # trained at 1.2 m/s: freed here to the curriculum, which it walks for a while
+    env = teacher.spec.env.model_copy(update={"fixed_speed_m_s": None, "fixed_slope_deg": None})
+    teacher.spec = teacher.spec.model_copy(update={"env": env})
+    student = student_config(teacher, "synergy", env=env, net_arch=[16])
+    distiller = Distiller(student, iterations=1, steps_per_iteration=400, epochs=1).fit(teacher)
+    speeds = distiller.history_[0].episode_speeds_m_s
+    curriculum = env.speed_curriculum  # gone through, not restarted at each episode
+    assert len(speeds) > 2 and speeds == [curriculum[i % len(curriculum)] for i in range(len(speeds))]
+
+
 def test_a_teacher_in_other_settings_is_refused() -> None:
     with pytest.raises(ParameterError, match="teacher: 'independent-default' acts in other environment settings"):
         Distiller(config(mirroring=False)).fit(load_walker(TEACHER))  # the teacher mirrors

@@ -166,7 +166,8 @@ def walker_distill(
           "iterations": [{"iteration": r.iteration, "driver": r.driver, "vaf": round(r.vaf, 4),
                           "samples": r.samples, "loss": round(r.loss, 5), "episodes": len(r.episode_steps),
                           "mean_episode_steps": round(float(np.mean(r.episode_steps)), 1),
-                          "longest_episode_steps": max(r.episode_steps)} for r in distiller.history_]},
+                          "longest_episode_steps": max(r.episode_steps),
+                          "target_speeds_m_s": sorted(set(r.episode_speeds_m_s))} for r in distiller.history_]},
          as_json, "distillation")
 
 

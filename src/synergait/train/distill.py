@@ -157,13 +157,14 @@ class StudentNetwork(torch.nn.Module):
 
 @dataclass
 class DistillationRound:
-    """One iteration: who drove, its episodes' control steps (the last one cut at the iteration's budget), the
-    projection's VAF over its labels, the data set's size after it and the student's mean squared action error on
-    all of it."""
+    """One iteration: who drove, its episodes' control steps (the last one cut at the iteration's budget) and
+    target speeds (m/s), the labels' VAF, the data set's size after it and the student's mean squared action error
+    on all of it."""
 
     iteration: int
     driver: str
     episode_steps: list[int]
+    episode_speeds_m_s: list[float]
     vaf: float
     samples: int
     loss: float
@@ -229,16 +230,18 @@ class Distiller:
         observations: list[np.ndarray] = []
         labels: list[np.ndarray] = []
         self.history_: list[DistillationRound] = []
-        episode_seed = config.seed
+        seed: int | None = config.seed  # the first reset only: later ones go on through the speed curriculum
         for iteration in track(range(self.iterations), description="distilling", disable=not progress,
                                console=Console(stderr=True)):
             driver = "teacher" if iteration == 0 else "student"
             labeller.residual_ss = labeller.total_ss = 0.0
             lengths: list[int] = []
+            speeds: list[float] = []
             collected = 0
             while collected < self.steps_per_iteration:
-                observation, _ = env.reset(seed=episode_seed)
-                episode_seed += 1
+                observation, _ = env.reset(seed=seed)
+                seed = None
+                speeds.append(float(env.unwrapped.target_speed))
                 length, done = 0, False
                 while not done and collected < self.steps_per_iteration:
                     label = labeller.label(observation)
@@ -252,7 +255,8 @@ class Distiller:
                 lengths.append(length)
             loss = student.fit(np.array(observations), np.array(labels), epochs=self.epochs,
                                batch_size=self.batch_size, learning_rate=self.learning_rate, seed=config.seed)
-            self.history_.append(DistillationRound(iteration, driver, lengths, labeller.vaf, len(labels), loss))
+            self.history_.append(DistillationRound(iteration, driver, lengths, speeds, labeller.vaf,
+                                                    len(labels), loss))
         env.close()
         self.cpu_hours_ = (time.process_time() - start) / 3600.0
         network = NetworkSpec(activation="relu", output="clip", normalize_observations=True,

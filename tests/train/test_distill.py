@@ -72,6 +72,16 @@ def test_the_episodes_go_through_the_speed_curriculum() -> None:
     assert len(speeds) > 2 and speeds == [curriculum[i % len(curriculum)] for i in range(len(speeds))]
 
 
+def test_noise_on_the_drivers_actions_takes_the_data_off_the_teachers_path() -> None:
+    teacher = load_walker("synergy-imitation")  # its every-muscle labels are its own excitations: it walks on them
+    student = student_config(teacher, net_arch=[16])
+    clean, noisy = (Distiller(student, iterations=1, steps_per_iteration=300, epochs=1, action_noise=noise)
+                    .fit(teacher).history_[0].episode_steps for noise in (0.0, 0.5))
+    assert clean == [300] and len(noisy) > 1  # the teacher walks; perturbed, it falls and starts again
+    with pytest.raises(ParameterError, match="action_noise: must be at least 0"):
+        Distiller(student, action_noise=-0.1)
+
+
 def test_a_teacher_in_other_settings_is_refused() -> None:
     with pytest.raises(ParameterError, match="teacher: 'independent-default' acts in other environment settings"):
         Distiller(config(mirroring=False)).fit(load_walker(TEACHER))  # the teacher mirrors

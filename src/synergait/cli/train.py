@@ -147,7 +147,10 @@ def walker_distill(
         steps_per_iteration: Annotated[int, typer.Option(min=1, help="Control steps collected per iteration.")
                                        ] = 20_000,
         epochs: Annotated[int, typer.Option(min=1, help="Passes over the data set after each iteration.")] = 10,
-        seed: Annotated[int, typer.Option(help="Seed of the episodes and the student's network.")] = 0,
+        action_noise: Annotated[float, typer.Option(min=0.0, help="Std of Gaussian noise on the driver's actions "
+                                                                  "while collecting (DART); labels stay clean.")
+                                ] = 0.0,
+        seed: Annotated[int, typer.Option(help="Seed of the episodes, the noise and the student's network.")] = 0,
         as_json: JsonFlag = False) -> None:
     """Distil a walker into another action space (behaviour cloning, then DAgger): the student acts in the
     teacher's environment; its labels are the teacher's excitations as its own action (for a synergy student
@@ -160,7 +163,7 @@ def walker_distill(
     walker = load_walker(teacher)
     config = student_config(walker, controller, str(basis) if basis else None, seed=seed)  # type: ignore[arg-type]
     distiller = Distiller(config, iterations=iterations, steps_per_iteration=steps_per_iteration,
-                          epochs=epochs).fit(walker, progress=not as_json)
+                          epochs=epochs, action_noise=action_noise).fit(walker, progress=not as_json)
     distiller.student_.save(out)
     emit({"out": str(out), "teacher": teacher, "cpu_hours": round(distiller.cpu_hours_, 4),
           "iterations": [{"iteration": r.iteration, "driver": r.driver, "vaf": round(r.vaf, 4),

@@ -200,19 +200,27 @@ class Distiller:
         iterations: iterations, the first one behaviour cloning (the teacher drives).
         steps_per_iteration: control steps collected per iteration.
         epochs, batch_size, learning_rate: the refit of the student after each iteration (Adam, squared error).
+        action_noise: standard deviation of Gaussian noise added to the driver's action (in the student's action
+            units) while collecting, never to the labels (DART, Laskey et al. 2017): the data then hold the states a
+            perturbed walker reaches and the teacher's way back from them. Without it a student fitted to the
+            teacher's own states can fall at noise that the teacher walks through (a PPO run's exploration).
 
     Attributes (after :meth:`fit`): ``student_`` (an :class:`MlpWalker`), ``history_`` (one
     :class:`DistillationRound` per iteration), ``cpu_hours_``.
     """
 
     def __init__(self, config: TrainConfig, *, iterations: int = 6, steps_per_iteration: int = 20_000,
-                 epochs: int = 10, batch_size: int = 256, learning_rate: float = 1e-3) -> None:
+                 epochs: int = 10, batch_size: int = 256, learning_rate: float = 1e-3,
+                 action_noise: float = 0.0) -> None:
         for name, value in (("iterations", iterations), ("steps_per_iteration", steps_per_iteration),
                             ("epochs", epochs), ("batch_size", batch_size)):
             if value < 1:
                 raise ParameterError(name, f"must be at least 1, got {value}")
+        if action_noise < 0:
+            raise ParameterError("action_noise", f"must be at least 0, got {action_noise}")
         self.config, self.iterations, self.steps_per_iteration = config, iterations, steps_per_iteration
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
+        self.action_noise = action_noise
 
     def fit(self, teacher: MlpWalker, progress: bool = False) -> Distiller:
         """Distil ``teacher`` (any controller; the student's environment settings and mirroring)."""
@@ -230,6 +238,7 @@ class Distiller:
         observations: list[np.ndarray] = []
         labels: list[np.ndarray] = []
         self.history_: list[DistillationRound] = []
+        noise = np.random.default_rng(config.seed)
         seed: int | None = config.seed  # the first reset only: later ones go on through the speed curriculum
         for iteration in track(range(self.iterations), description="distilling", disable=not progress,
                                console=Console(stderr=True)):
@@ -248,6 +257,9 @@ class Distiller:
                     observations.append(observation.astype(np.float32))
                     labels.append(label)
                     action = label if driver == "teacher" else student.act(observation)
+                    if self.action_noise > 0:
+                        action = np.clip(action + self.action_noise * noise.standard_normal(action.shape),
+                                         env.action_space.low, env.action_space.high)
                     observation, _, terminated, truncated, _ = env.step(action)
                     done = terminated or truncated
                     length += 1
@@ -263,6 +275,7 @@ class Distiller:
                               clip_observation=CLIP_OBSERVATION, epsilon=EPSILON)
         meta = {"distilled_from": teacher.name, "teacher": teacher.meta, "seed": config.seed,
                 "iterations": self.iterations, "steps_per_iteration": self.steps_per_iteration,
+                "action_noise": self.action_noise,
                 "vaf_last_iteration": round(self.history_[-1].vaf, 4), "cpu_hours": round(self.cpu_hours_, 4)}
         self.student_ = MlpWalker("distilled", config.spec, network, student.arrays(), meta,
                                   config.model_dump(mode="json"))

@@ -26,6 +26,15 @@ from synergait.synergy.basis import SynergyBasis
 from synergait.synergy.pattern import interpolate_cycle
 
 
+def muscle_excitations(env: gym.Env, command: np.ndarray) -> np.ndarray:
+    """The muscle excitations ``command``, an action of ``env``, becomes through the action wrappers in its chain."""
+    while isinstance(env, gym.Wrapper):
+        if isinstance(env, gym.ActionWrapper):
+            command = env.action(command)
+        env = env.env
+    return command
+
+
 class SynergyAction(gym.ActionWrapper):
     """Act in synergy space: one basis per leg, trunk muscles independent.
 
@@ -170,17 +179,8 @@ class ResidualAction(gym.Wrapper):
     def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
         observation, info = self.env.reset(**kwargs)
         if self.start_active:
-            observation = self.env.unwrapped.set_activations(self._to_muscles(self.baseline()))
+            observation = self.env.unwrapped.set_activations(muscle_excitations(self.env, self.baseline()))
         return observation, info
-
-    def _to_muscles(self, command: np.ndarray) -> np.ndarray:
-        """The muscle excitations a command of this wrapper's env becomes (through the action wrappers below)."""
-        env = self.env
-        while isinstance(env, gym.Wrapper):
-            if isinstance(env, gym.ActionWrapper):
-                command = env.action(command)
-            env = env.env
-        return command
 
     def command(self, action: np.ndarray) -> np.ndarray:
         """The command ``action`` gives now."""

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.progress import track
 
 from synergait.env import make_walk_env
-from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SynergyAction
+from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SynergyAction, muscle_excitations
 from synergait.errors import ParameterError
 from synergait.train.config import TrainConfig
 from synergait.train.export import layer_arrays
@@ -53,14 +53,14 @@ class ActionLayers:
         self.feed_forward: FeedForward | None = _wrapper(env, FeedForward)  # type: ignore[assignment]
         self.synergy: SynergyAction | None = _wrapper(env, SynergyAction)  # type: ignore[assignment]
         self.mirror = env.get_wrapper_attr("mirror_action")
-        below = self.residual.env if self.residual is not None else env.unwrapped
-        self._command_space: gym.spaces.Box = below.action_space  # type: ignore[assignment]
+        self._commanded = self.residual.env if self.residual is not None else env  # what a command is an action of
 
     def excitations(self, action: np.ndarray) -> np.ndarray:
         """The muscle excitations ``action`` commands now, shape ``(n_muscles,)``."""
+        space: gym.spaces.Box = self._commanded.action_space  # type: ignore[assignment]
         command = (self.residual.command(action) if self.residual is not None
-                   else np.clip(action, self._command_space.low, self._command_space.high))
-        return self.synergy.action(command) if self.synergy is not None else np.clip(command, 0.0, 1.0)
+                   else np.clip(action, space.low, space.high))
+        return np.clip(muscle_excitations(self._commanded, command), 0.0, 1.0)
 
     def action_for(self, excitations: np.ndarray) -> np.ndarray:
         """The action whose command is nearest ``excitations`` now (synergies: bounded least squares)."""

@@ -256,9 +256,6 @@ class WalkConfig(BaseModel):
     #: Lower end of those slopes, degrees, signed (None: minus the bound): e.g. 2 for uphill slopes of 2 degrees
     #: to the bound only, where the walkers fail (a training lever, not in the paper).
     min_slope_deg: float | None = Field(None, ge=-30, le=30)
-    #: Target speed of the constant-slope episodes, m/s (None: the curriculum's, as on level ground): the
-    #: evaluation walks its slopes at 1.2 m/s only (a training lever, not in the paper).
-    slope_speed_m_s: float | None = Field(None, gt=0, le=3)
     #: Start a run near one condition and widen to the curriculum and terrain (None: the full range throughout).
     widening: ConditionWidening | None = None
     #: Initial state: the Rajagopal right heel strike (the paper-like default), or a pose drawn from the whole
@@ -292,7 +289,7 @@ class WalkConfig(BaseModel):
     @classmethod
     def _retired(cls, raw: object) -> object:
         return drop_retired(raw, {"speed_ramp_episodes": _is(0), "speed_ramp_start_m_s": _anything,
-                                  "heel_strike_foot_ahead": _is(True),
+                                  "heel_strike_foot_ahead": _is(True), "slope_speed_m_s": _is(None),
                                   "assist": lambda value: not (value or {}).get("initial_level", 0.0)})
 
     @model_validator(mode="after")

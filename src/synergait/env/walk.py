@@ -176,7 +176,6 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
             if sloped and self.np_random.random() < config.slope_fraction:
                 slope = self.np_random.uniform(*config.slope_range_deg)
                 self.terrain = slope_terrain(round(slope, 2), self.body.model.nmocap)
-                self.target_speed = config.slope_speed_m_s or self.target_speed
             if config.widening is not None and self.condition_spread < 1.0:
                 spread, centre = self.condition_spread, config.widening.centre_speed_m_s
                 if config.widening.speeds:

@@ -230,6 +230,7 @@ class Distiller:
                                             "than the student's")
         start = time.process_time()
         torch.manual_seed(config.seed)
+        torch.set_num_threads(config.torch_threads)  # as the trainer: more threads collapse beside other work
         env = make_walk_env(config.controller, basis=config.basis, mirroring=config.spec.mirrored,
                             config=config.env, training=False)
         labeller = Labeller(teacher, env)

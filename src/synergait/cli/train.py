@@ -124,14 +124,19 @@ def walker_check(policy: PolicyArgument,
                  seed: Annotated[int, typer.Option(help="Seed of each condition's first episode.")] = 0,
                  speed_tolerance: Annotated[float, typer.Option(min=0.0, help="An episode walks at the target "
                                                                               "speed +/- this, m/s.")] = 0.15,
+                 rounds: Annotated[int, typer.Option(min=1, help="Repeat the check on the next seeds this many times "
+                                                     "in all: how many rounds pass, and each condition's walking "
+                                                     "rate with its 95 % interval.")] = 1,
                  as_json: JsonFlag = False) -> None:
     """The walking targets: 9 of 10 episodes walk --steps at 1.2 m/s on level ground, 4 of 5 at 0.8 and 1.6 m/s
-    and at 1.2 m/s on +/-5 degree slopes (walking: no fall, mean speed within --speed-tolerance of the target)."""
+    and at 1.2 m/s on +/-5 degree slopes (walking: no fall, mean speed within --speed-tolerance of the target).
+    Five episodes say little about a walker that falls now and then: --rounds repeats the check on the next
+    seeds."""
     from synergait.evaluate.walking import check_targets
     from synergait.walker import load_walker
 
     result = check_targets(load_walker(policy), steps=steps, seed=seed, speed_tolerance_m_s=speed_tolerance,
-                           progress=not as_json)
+                           rounds=rounds, progress=not as_json)
     emit(result.as_dict(), as_json, f"{policy} walking targets")
 
 

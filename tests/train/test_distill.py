@@ -87,3 +87,10 @@ def test_a_teacher_in_other_settings_is_refused() -> None:
         Distiller(config(mirroring=False)).fit(load_walker(TEACHER))  # the teacher mirrors
     with pytest.raises(ParameterError, match="controller: must be 'independent' or 'synergy', got 'muscles'"):
         student_config(load_walker(TEACHER), "muscles")
+
+
+def test_a_student_starts_from_no_walker_even_when_its_teacher_was_anchored_to_one() -> None:
+    teacher = load_walker(TEACHER)
+    assert teacher.training["policy_anchor"] > 0 and teacher.training["init_policy"]
+    student = config()
+    assert student.init_policy is None and student.policy_anchor == 0 and student.critic_warmup_steps == 0

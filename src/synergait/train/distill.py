@@ -174,14 +174,17 @@ def student_config(teacher: MlpWalker, controller: str | None = None, basis: str
                    **changes: object) -> TrainConfig:
     """The teacher's own training configuration with the student's ``controller`` (default: the other one than
     the teacher's), ``basis`` (synergy students; None for the shipped one) and the teacher's mirroring: a student
-    in the teacher's environment."""
+    in the teacher's environment, starting from no walker (no ``init_policy``, critic warm-up or anchor)."""
     if not isinstance(teacher, MlpWalker):
         raise ParameterError("teacher", f"'{teacher.name}' is a baseline walker, not a trained policy")
     controller = controller or ("independent" if teacher.controller == "synergy" else "synergy")
     if controller not in ("independent", "synergy"):
         raise ParameterError("controller", f"must be 'independent' or 'synergy', got '{controller}'")
+    # The student starts from no walker, so the teacher's ties to its own start walker go too.
+    fresh_start = {"init_policy": None, "critic_warmup_steps": 0, "policy_anchor": 0.0,
+                   "policy_anchor_fade_steps": None}
     raw = {**teacher.training, "controller": controller, "basis": basis if controller == "synergy" else None,
-           "mirroring": teacher.spec.mirrored, "init_policy": None, **changes}
+           "mirroring": teacher.spec.mirrored, **fresh_start, **changes}
     try:
         return TrainConfig.model_validate(raw)
     except ValueError as exc:

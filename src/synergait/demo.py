@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from synergait.evaluate.evaluation import Evaluation
 
 #: The walkers the demo evaluates, renders and tests: the shipped walkers that walk (imitation of the human gait
-#: cycle at 1.2 m/s on level ground; the predictive `*-default` walkers do not walk yet).
+#: cycle at 1.2 m/s on level ground), one per controller, until both predictive `*-default` walkers walk (the
+#: synergy one does not yet).
 SHIPPED = {"synergy": "synergy-imitation", "independent": "independent-imitation"}
 
 

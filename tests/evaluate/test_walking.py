@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pytest
+
+from synergait.errors import ParameterError
 from synergait.evaluate.walking import WALKING_TARGETS, WalkingTarget, check_targets
 from synergait.walker import load_walker
 
@@ -29,3 +32,5 @@ def test_rounds_repeat_the_check_on_the_next_seeds() -> None:
     assert condition["episodes"] == 2 and condition["all_rounds"]["episodes"] == 4
     low, high = condition["all_rounds"]["walking_rate_95"]
     assert 0 <= low <= condition["all_rounds"]["walking_rate"] <= high <= 1
+    with pytest.raises(ParameterError, match="rounds: must be at least 1, got 0"):
+        check_targets(walker, (target,), steps=60, rounds=0)

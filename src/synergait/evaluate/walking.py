@@ -187,7 +187,7 @@ def check_targets(walker: Walker, targets: tuple[WalkingTarget, ...] = WALKING_T
     """The walking test (:func:`walking_test`, episodes seeded from ``seed``) at every target condition, its
     episodes ``rounds`` times over (round ``r`` on the seeds after round ``r - 1``'s)."""
     if rounds < 1:
-        raise ParameterError(f"rounds: {rounds} is not a positive number of rounds")
+        raise ParameterError("rounds", f"must be at least 1, got {rounds}")
     tests = [walking_test(walker, episodes=target.episodes * rounds, steps=steps, speed_m_s=target.speed_m_s,
                           slope_deg=target.slope_deg, seed=seed, speed_tolerance_m_s=speed_tolerance_m_s)
              for target in track(targets, description="walking targets", disable=not progress,

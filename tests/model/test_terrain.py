@@ -66,3 +66,10 @@ def test_placed_tiles_have_the_paper_geometry(terrain) -> None:
 def test_flat_terrain_is_level_at_zero() -> None:
     terrain = flat_terrain()
     assert terrain.height_at(np.array([-2.0, 0.0, 30.0])) == pytest.approx([0.0, 0.0, 0.0])
+
+
+def test_the_grade_is_a_slopes_slope_and_about_zero_on_random_tiles() -> None:
+    assert slope_terrain(-5.0).grade_deg == pytest.approx(-5.0)
+    assert flat_terrain().grade_deg == 0.0
+    grades = [TerrainPool(size=50, seed=1)[i].grade_deg for i in range(50)]
+    assert max(abs(g) for g in grades) < 2.0  # pitches in +/-6 degrees average out over the tiles

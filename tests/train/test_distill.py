@@ -94,3 +94,25 @@ def test_a_student_starts_from_no_walker_even_when_its_teacher_was_anchored_to_o
     assert teacher.training["policy_anchor"] > 0 and teacher.training["init_policy"]
     student = config()
     assert student.init_policy is None and student.policy_anchor == 0 and student.critic_warmup_steps == 0
+
+
+def test_an_uphill_teacher_labels_the_uphill_episodes_only() -> None:
+    teacher, uphill = load_walker("synergy-imitation"), load_walker("independent-imitation")  # one way of acting
+    for slope_deg, labelled_by in ((5.0, "uphill_teacher"), (1.0, "teacher")):
+        env = teacher.spec.env.model_copy(update={"fixed_speed_m_s": 1.2, "fixed_slope_deg": slope_deg})
+        teacher.spec = teacher.spec.model_copy(update={"env": env})
+        student = student_config(teacher, "independent", env=env, net_arch=[16])
+        distiller = Distiller(student, iterations=2, steps_per_iteration=40, epochs=1).fit(teacher,
+                                                                                              uphill_teacher=uphill)
+        assert {role for r in distiller.history_ for role in r.episode_teachers} == {labelled_by}
+        assert all(0.99 < r.vaf <= 1.0 for r in distiller.history_)  # every-muscle labels: both teachers' own
+    assert distiller.student_.meta["uphill_teacher"]["from_deg"] == 2.0
+    with pytest.raises(ParameterError, match="uphill_teacher: 'independent-default' acts in other environment"):
+        Distiller(student).fit(teacher, uphill_teacher=load_walker(TEACHER))
+
+
+def test_walkers_that_differ_only_in_their_episodes_act_alike() -> None:
+    settings = load_walker("synergy-imitation").spec.env
+    other_episodes = settings.model_copy(update={"slope_fraction": 0.5, "fixed_speed_m_s": 0.8})
+    assert other_episodes.acting() == settings.acting() and other_episodes != settings
+    assert settings.model_copy(update={"control_hz": 20.0}).acting() != settings.acting()

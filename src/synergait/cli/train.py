@@ -155,11 +155,16 @@ def walker_distill(
         action_noise: Annotated[float, typer.Option(min=0.0, help="Std of Gaussian noise on the driver's actions "
                                                                   "while collecting (DART); labels stay clean.")
                                 ] = 0.0,
+        uphill_teacher: Annotated[str | None, typer.Option(help="A second walker (the teacher's environment "
+                                                                "settings) that labels the uphill episodes.")] = None,
+        uphill_from_deg: Annotated[float, typer.Option(help="Terrain grade (degrees) from which --uphill-teacher "
+                                                            "labels an episode.")] = 2.0,
         seed: Annotated[int, typer.Option(help="Seed of the episodes, the noise and the student's network.")] = 0,
         as_json: JsonFlag = False) -> None:
     """Distil a walker into another action space (behaviour cloning, then DAgger): the student acts in the
     teacher's environment; its labels are the teacher's excitations as its own action (for a synergy student
-    projected onto the basis; VAF reported). Train on with `synergait train --controller C --init-policy OUT`."""
+    projected onto the basis; VAF reported). With --uphill-teacher two walkers become one student, each labelling
+    its own slopes. Train on with `synergait train --controller C --init-policy OUT`."""
     import numpy as np
 
     from synergait.train.distill import Distiller, student_config
@@ -167,14 +172,17 @@ def walker_distill(
 
     walker = load_walker(teacher)
     config = student_config(walker, controller, str(basis) if basis else None, seed=seed)  # type: ignore[arg-type]
-    distiller = Distiller(config, iterations=iterations, steps_per_iteration=steps_per_iteration,
-                          epochs=epochs, action_noise=action_noise).fit(walker, progress=not as_json)
+    distiller = Distiller(config, iterations=iterations, steps_per_iteration=steps_per_iteration, epochs=epochs,
+                          action_noise=action_noise, uphill_from_deg=uphill_from_deg
+                          ).fit(walker, progress=not as_json,
+                                uphill_teacher=load_walker(uphill_teacher) if uphill_teacher else None)
     distiller.student_.save(out)
     emit({"out": str(out), "teacher": teacher, "cpu_hours": round(distiller.cpu_hours_, 4),
           "iterations": [{"iteration": r.iteration, "driver": r.driver, "vaf": round(r.vaf, 4),
                           "samples": r.samples, "loss": round(r.loss, 5), "episodes": len(r.episode_steps),
                           "mean_episode_steps": round(float(np.mean(r.episode_steps)), 1),
                           "longest_episode_steps": max(r.episode_steps),
+                          "uphill_teacher_episodes": r.episode_teachers.count("uphill_teacher"),
                           "target_speeds_m_s": sorted(set(r.episode_speeds_m_s))} for r in distiller.history_]},
          as_json, "distillation")
 

@@ -229,6 +229,14 @@ class StrideScaling(BaseModel):
         return recorded_stride_s / self.cadence_ratio(speed_m_s)
 
 
+#: Settings that choose a run's episodes (target speeds, ground, reset states) and score them (reward, falls), not
+#: what a policy observes or how its actions act.
+EPISODE_SETTINGS = ("speed_curriculum", "fixed_speed_m_s", "fixed_slope_deg", "terrain_pool_size", "terrain_seed",
+                    "max_pitch_deg", "slope_fraction", "max_slope_deg", "min_slope_deg", "widening", "init_pose",
+                    "init_angle_noise_rad", "init_velocity_noise_rad_s", "fall_pelvis_height_m",
+                    "fall_on_body_contact", "episode_steps", "reward")
+
+
 class WalkConfig(BaseModel):
     """The predictive walking environment."""
 
@@ -305,6 +313,11 @@ class WalkConfig(BaseModel):
         ``min_slope_deg`` (else minus that bound)."""
         high = self.max_pitch_deg if self.max_slope_deg is None else self.max_slope_deg
         return (-high if self.min_slope_deg is None else self.min_slope_deg), high
+
+    def acting(self) -> dict[str, object]:
+        """The settings that decide what a policy observes and what its actions do: all but
+        :data:`EPISODE_SETTINGS`, so two walkers equal in these act alike in one state."""
+        return self.model_dump(exclude=set(EPISODE_SETTINGS))
 
     @property
     def substeps(self) -> int:

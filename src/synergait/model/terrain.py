@@ -55,6 +55,12 @@ class Terrain:
         pitched = np.flatnonzero(np.abs(self.pitches_rad) > 1e-9)
         return float(self.tile_edges[pitched[0], 0]) if pitched.size else math.inf
 
+    @property
+    def grade_deg(self) -> float:
+        """Mean pitch (degrees, + uphill) of the tiles that are not level: a constant slope's slope; 0 when level."""
+        pitched = self.pitches_rad[np.abs(self.pitches_rad) > 1e-9]
+        return float(np.degrees(pitched.mean())) if pitched.size else 0.0
+
     def height_at(self, forward_m: np.ndarray | float) -> np.ndarray:
         """Surface height (m) at forward distance(s) from the origin (m)."""
         edges = self.tile_edges

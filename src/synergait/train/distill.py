@@ -7,7 +7,9 @@ as the student's action (its residual around its own feed-forward, in its mirror
 of the teacher's excitation the student's action keeps is the labels' VAF (1 for an every-muscle student but where
 its residual's range clips). Iteration 0 is behaviour cloning: the teacher drives (its labelled actions are what
 the student's env executes); each later iteration the student drives and the teacher labels the states it
-reaches; the data sets accumulate and the student is refitted on all of them.
+reaches; the data sets accumulate and the student is refitted on all of them. A second teacher may label the
+uphill episodes (terrain grade from ``uphill_from_deg`` up): two walkers of one action space, each good on its own
+slopes, become one student.
 
 The student is a plain network (:class:`~synergait.walker.policy.MlpWalker`: the run's ``net_arch``, ReLU, its
 observations normalised), so it can start a training run in its action space (``init_policy``).
@@ -157,14 +159,15 @@ class StudentNetwork(torch.nn.Module):
 
 @dataclass
 class DistillationRound:
-    """One iteration: who drove, its episodes' control steps (the last one cut at the iteration's budget) and
-    target speeds (m/s), the labels' VAF, the data set's size after it and the student's mean squared action error
-    on all of it."""
+    """One iteration: who drove, its episodes' control steps (the last one cut at the iteration's budget), target
+    speeds (m/s) and labelling teachers ("teacher" or "uphill_teacher"), the labels' VAF, the data set's size after
+    it and the student's mean squared action error on all of it."""
 
     iteration: int
     driver: str
     episode_steps: list[int]
     episode_speeds_m_s: list[float]
+    episode_teachers: list[str]
     vaf: float
     samples: int
     loss: float
@@ -207,6 +210,8 @@ class Distiller:
             units) while collecting, never to the labels (DART, Laskey et al. 2017): the data then hold the states a
             perturbed walker reaches and the teacher's way back from them (where the teacher itself recovers:
             measured on a synergy teacher driven on every muscle, it walks through 0.01, not 0.02).
+        uphill_from_deg: with an ``uphill_teacher`` in :meth:`fit`, the terrain grade (degrees) from which it labels
+            an episode (and drives it, in behaviour cloning).
 
     Attributes (after :meth:`fit`): ``student_`` (an :class:`MlpWalker`), ``history_`` (one
     :class:`DistillationRound` per iteration), ``cpu_hours_``.
@@ -214,7 +219,7 @@ class Distiller:
 
     def __init__(self, config: TrainConfig, *, iterations: int = 6, steps_per_iteration: int = 20_000,
                  epochs: int = 10, batch_size: int = 256, learning_rate: float = 1e-3,
-                 action_noise: float = 0.0) -> None:
+                 action_noise: float = 0.0, uphill_from_deg: float = 2.0) -> None:
         for name, value in (("iterations", iterations), ("steps_per_iteration", steps_per_iteration),
                             ("epochs", epochs), ("batch_size", batch_size)):
             if value < 1:
@@ -223,20 +228,27 @@ class Distiller:
             raise ParameterError("action_noise", f"must be at least 0, got {action_noise}")
         self.config, self.iterations, self.steps_per_iteration = config, iterations, steps_per_iteration
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
-        self.action_noise = action_noise
+        self.action_noise, self.uphill_from_deg = action_noise, uphill_from_deg
 
-    def fit(self, teacher: MlpWalker, progress: bool = False) -> Distiller:
-        """Distil ``teacher`` (any controller; the student's environment settings and mirroring)."""
+    def fit(self, teacher: MlpWalker, progress: bool = False, *,
+            uphill_teacher: MlpWalker | None = None) -> Distiller:
+        """Distil ``teacher`` (any controller; the student's environment settings and mirroring), with
+        ``uphill_teacher`` (the same settings) labelling the episodes graded ``uphill_from_deg`` or steeper."""
         config = self.config
         if teacher.spec.env != config.env or teacher.spec.mirrored != config.spec.mirrored:
             raise ParameterError("teacher", f"'{teacher.name}' acts in other environment settings or mirroring "
                                             "than the student's")
+        if uphill_teacher is not None and (uphill_teacher.spec.env.acting() != config.env.acting()
+                                           or uphill_teacher.spec.mirrored != config.spec.mirrored):
+            raise ParameterError("uphill_teacher", f"'{uphill_teacher.name}' acts in other environment settings or "
+                                                   "mirroring than the student's (its episodes may differ)")
+        teachers = {"teacher": teacher, "uphill_teacher": uphill_teacher}
         start = time.process_time()
         torch.manual_seed(config.seed)
         torch.set_num_threads(config.torch_threads)  # as the trainer: more threads collapse beside other work
         env = make_walk_env(config.controller, basis=config.basis, mirroring=config.spec.mirrored,
                             config=config.env, training=False)
-        labeller = Labeller(teacher, env)
+        labellers = {role: Labeller(walker, env) for role, walker in teachers.items() if walker is not None}
         student = StudentNetwork([env.observation_space.shape[0], *config.net_arch, env.action_space.shape[0]],
                                  env.action_space.low, env.action_space.high)
         observations: list[np.ndarray] = []
@@ -247,14 +259,19 @@ class Distiller:
         for iteration in track(range(self.iterations), description="distilling", disable=not progress,
                                console=Console(stderr=True)):
             driver = "teacher" if iteration == 0 else "student"
-            labeller.residual_ss = labeller.total_ss = 0.0
+            for labeller in labellers.values():
+                labeller.residual_ss = labeller.total_ss = 0.0
             lengths: list[int] = []
             speeds: list[float] = []
+            roles: list[str] = []
             collected = 0
             while collected < self.steps_per_iteration:
                 observation, _ = env.reset(seed=seed)
                 seed = None
                 speeds.append(float(env.unwrapped.target_speed))
+                uphill = uphill_teacher is not None and env.unwrapped.terrain.grade_deg >= self.uphill_from_deg
+                roles.append("uphill_teacher" if uphill else "teacher")
+                labeller = labellers[roles[-1]]
                 length, done = 0, False
                 while not done and collected < self.steps_per_iteration:
                     label = labeller.label(observation)
@@ -271,13 +288,19 @@ class Distiller:
                 lengths.append(length)
             loss = student.fit(np.array(observations), np.array(labels), epochs=self.epochs,
                                batch_size=self.batch_size, learning_rate=self.learning_rate, seed=config.seed)
-            self.history_.append(DistillationRound(iteration, driver, lengths, speeds, labeller.vaf,
+            residual_ss = sum(labeller.residual_ss for labeller in labellers.values())
+            total_ss = sum(labeller.total_ss for labeller in labellers.values())
+            self.history_.append(DistillationRound(iteration, driver, lengths, speeds, roles,
+                                                    1.0 - residual_ss / total_ss if total_ss > 0 else float("nan"),
                                                     len(labels), loss))
         env.close()
         self.cpu_hours_ = (time.process_time() - start) / 3600.0
         network = NetworkSpec(activation="relu", output="clip", normalize_observations=True,
                               clip_observation=CLIP_OBSERVATION, epsilon=EPSILON)
-        meta = {"distilled_from": teacher.name, "teacher": teacher.meta, "seed": config.seed,
+        uphill = ({} if uphill_teacher is None else
+                  {"uphill_teacher": {"name": uphill_teacher.name, "from_deg": self.uphill_from_deg,
+                                      **uphill_teacher.meta}})
+        meta = {"distilled_from": teacher.name, "teacher": teacher.meta, **uphill, "seed": config.seed,
                 "iterations": self.iterations, "steps_per_iteration": self.steps_per_iteration,
                 "action_noise": self.action_noise,
                 "vaf_last_iteration": round(self.history_[-1].vaf, 4), "cpu_hours": round(self.cpu_hours_, 4)}

@@ -70,6 +70,11 @@ class ActionLayers:
         return self.residual.action_for(command) if self.residual is not None else command
 
 
+def variance_accounted_for(residual_ss: float, total_ss: float) -> float:
+    """1 - residual / total sum of squares (nan before any label)."""
+    return 1.0 - residual_ss / total_ss if total_ss > 0 else float("nan")
+
+
 class Labeller:
     """The student action nearest to the teacher's, for the state the student's env is in now.
 
@@ -91,7 +96,7 @@ class Labeller:
     def vaf(self) -> float:
         """Variance of the teacher's excitations accounted for by the student's labels since the last reset of the
         sums (nan before any label)."""
-        return 1.0 - self.residual_ss / self.total_ss if self.total_ss > 0 else float("nan")
+        return variance_accounted_for(self.residual_ss, self.total_ss)
 
     def _mirrored(self) -> bool:
         return self._mirroring is not None and self._mirroring.mirrored
@@ -242,13 +247,14 @@ class Distiller:
                                            or uphill_teacher.spec.mirrored != config.spec.mirrored):
             raise ParameterError("uphill_teacher", f"'{uphill_teacher.name}' acts in other environment settings or "
                                                    "mirroring than the student's (its episodes may differ)")
-        teachers = {"teacher": teacher, "uphill_teacher": uphill_teacher}
         start = time.process_time()
         torch.manual_seed(config.seed)
         torch.set_num_threads(config.torch_threads)  # as the trainer: more threads collapse beside other work
         env = make_walk_env(config.controller, basis=config.basis, mirroring=config.spec.mirrored,
                             config=config.env, training=False)
-        labellers = {role: Labeller(walker, env) for role, walker in teachers.items() if walker is not None}
+        labellers = {"teacher": Labeller(teacher, env)}
+        if uphill_teacher is not None:
+            labellers["uphill_teacher"] = Labeller(uphill_teacher, env)
         student = StudentNetwork([env.observation_space.shape[0], *config.net_arch, env.action_space.shape[0]],
                                  env.action_space.low, env.action_space.high)
         observations: list[np.ndarray] = []
@@ -288,11 +294,10 @@ class Distiller:
                 lengths.append(length)
             loss = student.fit(np.array(observations), np.array(labels), epochs=self.epochs,
                                batch_size=self.batch_size, learning_rate=self.learning_rate, seed=config.seed)
-            residual_ss = sum(labeller.residual_ss for labeller in labellers.values())
-            total_ss = sum(labeller.total_ss for labeller in labellers.values())
-            self.history_.append(DistillationRound(iteration, driver, lengths, speeds, roles,
-                                                    1.0 - residual_ss / total_ss if total_ss > 0 else float("nan"),
-                                                    len(labels), loss))
+            vaf = variance_accounted_for(sum(labeller.residual_ss for labeller in labellers.values()),
+                                         sum(labeller.total_ss for labeller in labellers.values()))
+            self.history_.append(DistillationRound(iteration, driver, lengths, speeds, roles, vaf, len(labels),
+                                                    loss))
         env.close()
         self.cpu_hours_ = (time.process_time() - start) / 3600.0
         network = NetworkSpec(activation="relu", output="clip", normalize_observations=True,

@@ -10,6 +10,7 @@ from synergait.env import make_walk_env
 from synergait.env.config import ActionConfig, ImitationConfig, StrideScaling, WalkConfig
 from synergait.env.imitation import GaitReference, feet_on_terrain
 from synergait.env.wrappers import FeedForward
+from synergait.errors import ParameterError
 from synergait.model.body import Musculoskeleton
 from synergait.model.catalog import FORWARD, UP
 from synergait.model.terrain import flat_terrain, slope_terrain
@@ -96,7 +97,11 @@ def test_imitation_preset_validates() -> None:
     config = TrainConfig.preset("imitation", controller="independent")
     assert config.env.imitation is not None and config.env.action.start_active
     assert TrainConfig.preset("paper").env.imitation is None
-    stage1, stage2 = TrainConfig.preset("finetune"), TrainConfig.preset("predictive")
+    stage1 = TrainConfig.preset("finetune")
+    stage2 = TrainConfig.preset("predictive", init_policy="independent-imitation")
+    assert stage2.policy_anchor > 0 and stage2.env.slope_fraction > 0  # held near a walker, on slopes
+    with pytest.raises(ParameterError, match="init_policy"):  # the anchor needs a walker to stay near
+        TrainConfig.preset("predictive")
     assert stage1.env.imitation.fade_steps and stage1.env.imitation.task_weight == 1.0
     assert stage2.env.imitation is None and stage2.env.gait_clock and stage2.env.fixed_speed_m_s is None
     assert stage1.env.action == stage2.env.action == config.env.action  # one walker moves through all three

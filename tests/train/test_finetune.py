@@ -11,6 +11,7 @@ import pytest
 import torch
 from stable_baselines3 import PPO
 
+from synergait.env import make_walk_env
 from synergait.env.config import ImitationConfig
 from synergait.errors import ParameterError
 from synergait.train.callbacks import ActionBoundPenalty, EnvSchedule, PolicyAnchor
@@ -42,6 +43,26 @@ def test_a_run_started_from_a_walker_acts_as_the_walker() -> None:
         np.testing.assert_allclose(action[0], walker.act(raw[0]), atol=1e-4)
         envs.step(action)
     envs.close()
+
+
+def test_the_predictive_preset_steps_as_the_shipped_walkers_environment() -> None:
+    """The preset's gait clock (speed-scaled) and reward are the shipped walker's: its fine-tuning starts where it
+    walks, at a speed off the clock's centre and on a slope."""
+    walker = load_walker("independent-default")
+    config = TrainConfig.preset("predictive", controller="independent", init_policy="independent-default")
+    for speed, slope in ((0.8, 0.0), (1.2, -5.0)):
+        own = walker.spec.make_env(speed_m_s=speed, slope_deg=slope, episode_steps=40)
+        condition = {"fixed_speed_m_s": speed, "fixed_slope_deg": slope, "episode_steps": 40}
+        preset = make_walk_env("independent", mirroring=config.spec.mirrored,
+                               config=config.env.model_copy(update=condition), training=False)
+        ours, _ = own.reset(seed=3)
+        theirs, _ = preset.reset(seed=3)
+        for _ in range(40):
+            np.testing.assert_array_equal(ours, theirs)
+            action = walker.act(ours)
+            ours, reward, *_ = own.step(action)
+            theirs, preset_reward, *_ = preset.step(action)
+            assert reward == preset_reward
 
 
 def test_an_observation_constant_for_the_walker_starts_with_no_weight_and_unit_scale() -> None:

@@ -11,7 +11,6 @@ import pytest
 import torch
 from stable_baselines3 import PPO
 
-from synergait.env import make_walk_env
 from synergait.env.config import ImitationConfig
 from synergait.errors import ParameterError
 from synergait.train.callbacks import ActionBoundPenalty, EnvSchedule, PolicyAnchor
@@ -51,10 +50,8 @@ def test_the_predictive_preset_steps_as_the_shipped_walkers_environment() -> Non
     walker = load_walker("independent-default")
     config = TrainConfig.preset("predictive", controller="independent", init_policy="independent-default")
     for speed, slope in ((0.8, 0.0), (1.2, -5.0)):
-        own = walker.spec.make_env(speed_m_s=speed, slope_deg=slope, episode_steps=40)
-        condition = {"fixed_speed_m_s": speed, "fixed_slope_deg": slope, "episode_steps": 40}
-        preset = make_walk_env("independent", mirroring=config.spec.mirrored,
-                               config=config.env.model_copy(update=condition), training=False)
+        own, preset = (spec.make_env(speed_m_s=speed, slope_deg=slope, episode_steps=40)
+                       for spec in (walker.spec, config.spec))
         ours, _ = own.reset(seed=3)
         theirs, _ = preset.reset(seed=3)
         for _ in range(40):

@@ -3,8 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from synergait.report.html import learning_curve_statistics, learning_curves_figure
+from synergait.data.reference import ReferenceSet, load_falisse2019
+from synergait.evaluate.evaluation import Evaluation
+from synergait.report.html import learning_curve_statistics, learning_curves_figure, trend_tables
 from synergait.train.run import TrainingRun
 
 RUNS = Path(__file__).parents[2] / "experiments" / "imitation-runs"
@@ -24,3 +27,24 @@ def test_learning_curves_are_pooled_per_controller_across_seeds() -> None:
     assert np.allclose(mean, smoothed.mean(axis=0)) and np.allclose(sd, smoothed.std(axis=0))
     assert (sd > 0).mean() > 0.9  # the seeds differ
     assert learning_curves_figure(seeds) is not None and learning_curves_figure([]) is None
+
+
+def test_trend_tables_compare_directions_across_controllers(falisse_mat: Path) -> None:
+    table = load_falisse2019(falisse_mat).table
+    cycle = table[table["cycle"] == 0].assign(subject="x")
+
+    def walker(label: str, knee_deg_per_m_s: float) -> Evaluation:
+        speeds = []
+        for speed in (0.8, 1.2, 1.6):
+            at_speed = cycle.assign(speed_m_s=speed, slope_deg=0.0)
+            at_speed.loc[at_speed["variable"] == "knee_angle", "value"] += knee_deg_per_m_s * speed
+            speeds.append(at_speed)
+        return Evaluation(label, "synergy", label, 1, 1, [], None, {}, pd.DataFrame(),
+                          ReferenceSet.from_table(pd.concat(speeds), name=label))
+
+    text = trend_tables([walker("rising", 10.0), walker("falling", -10.0)], load_falisse2019(falisse_mat))
+    assert "across speeds (level ground)" in text and "across slopes" not in text
+    assert "rising (3 conditions)" in text and "↑ +1.00" in text and "↓ -1.00" in text
+    # Only the knee changes, in opposite directions: its four phases, none shared.
+    assert "0 of the 4 variable x phase combinations" in text and "no human direction" in text
+    assert trend_tables([], None).startswith("<p>No controller")

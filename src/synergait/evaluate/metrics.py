@@ -20,6 +20,9 @@ Definitions (per variable, condition and phase; phases from :data:`~synergait.da
 * **Trend directionality**: for each variable x phase whose human phase mean changes strictly monotonically
   with speed (level conditions, at least 3) or with slope (at 1.2 m/s), does the simulated phase mean change in
   the same direction (sign of its Spearman correlation)?
+* **Trend directions** (:func:`trend_directions`): the sign of each variable x phase mean's Spearman correlation
+  with speed or slope in any one set of cycles, so that controllers can be compared with each other where the
+  reference holds a single speed and no trend of its own.
 * **EMG similarity**: r(sim activation, subject i's mean EMG) for every subject, against the distribution of
   pairwise cross-human r; amplitudes normalised to each controller's / subject's maximum (r is scale-free; the
   normalised curves are what the figures show).
@@ -224,16 +227,46 @@ def emg_similarity(simulated: np.ndarray, reference: ReferenceSet, variable: str
             "approximation": human.approximation}
 
 
+def _trend_groups(conditions: list[Condition]) -> dict[str, list[Condition]]:
+    """The conditions a trend runs through: level ground at known speeds ("speed") and 1.2 m/s ("slope")."""
+    return {"speed": [c for c in conditions if abs(c.slope_deg) <= SLOPE_TOLERANCE_DEG and not math.isnan(c.speed_m_s)],
+            "slope": [c for c in conditions if abs(c.speed_m_s - 1.2) <= SPEED_TOLERANCE_M_S]}
+
+
+def trend_directions(sim: ReferenceSet, variables: tuple[str, ...] = KINEMATIC_VARIABLES,
+                     phase_bounds: tuple[float, float, float] = DEFAULT_PHASE_BOUNDS,
+                     min_abs_rho: float = 0.8) -> pd.DataFrame:
+    """How each variable's phase mean changes across speeds (level ground) and slopes (1.2 m/s), in any cycles
+    (a walker's or a multi-speed human data set), where the group holds at least 3 conditions.
+
+    Returns one row per group x variable x phase: ``group`` ("speed" or "slope"), ``variable``, ``phase``,
+    ``conditions`` (how many), ``rho`` (Spearman correlation of the phase mean with speed in m/s or slope in
+    degrees; 0 where the mean does not change) and ``direction`` (+1 rises, -1 falls, 0 where
+    abs(rho) < ``min_abs_rho``: no consistent direction)."""
+    rows = []
+    for group, conditions in _trend_groups(sim.conditions).items():
+        if len(conditions) < 3:
+            continue
+        axis = [c.speed_m_s if group == "speed" else c.slope_deg for c in conditions]
+        for variable in variables:
+            try:
+                means = [_sim_mean(sim, variable, c) for c in conditions]
+            except ParameterError:
+                continue
+            for phase in PHASES:
+                mask = phase_mask(phase, phase_bounds)
+                values = [float(m[mask].mean()) for m in means]
+                rho = 0.0 if np.ptp(values) == 0 else float(spearmanr(axis, values).statistic)
+                rows.append({"group": group, "variable": variable, "phase": phase, "conditions": len(conditions),
+                             "rho": rho, "direction": int(np.sign(rho)) if abs(rho) >= min_abs_rho else 0})
+    return pd.DataFrame(rows, columns=["group", "variable", "phase", "conditions", "rho", "direction"])
+
+
 def trend_agreement(sim: ReferenceSet, reference: ReferenceSet, variables: tuple[str, ...],
                     phase_bounds: tuple[float, float, float] = DEFAULT_PHASE_BOUNDS) -> dict[str, object]:
     """Direction agreement of phase means across speeds (level) and slopes (1.2 m/s) where humans are monotonic."""
-    groups = {
-        "speed": [c for c in reference.conditions
-                  if abs(c.slope_deg) <= SLOPE_TOLERANCE_DEG and not math.isnan(c.speed_m_s)],
-        "slope": [c for c in reference.conditions if abs(c.speed_m_s - 1.2) <= SPEED_TOLERANCE_M_S],
-    }
     checked, agreed, details, skipped = 0, 0, [], []
-    for group, human_conditions in groups.items():
+    for group, human_conditions in _trend_groups(reference.conditions).items():
         pairs = [(c, _nearest(sim.conditions, c)) for c in human_conditions]
         pairs = [(h, s) for h, s in pairs if s is not None]
         if len(pairs) < 3:

@@ -3,8 +3,8 @@
 Inputs are :class:`~synergait.evaluate.evaluation.Evaluation` artifacts (``synergait evaluate``) and, optionally,
 training runs (:class:`~synergait.train.run.TrainingRun`). Figures (learning curves,
 gait curves pooled and across speeds and slopes with the human band in grey, EMG similarity box plots and
-activation profiles, RMSE-ratio heatmaps, spatiotemporal measures against speed) are embedded as PNG data, so the
-file can be mailed or archived alone.
+activation profiles, RMSE-ratio heatmaps, spatiotemporal measures against speed) are embedded as PNG data, with
+tables of the trend directions across speeds and slopes, so the file can be mailed or archived alone.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ import numpy as np
 from synergait.data.cycles import PERCENT, PHASES, stance_percent
 from synergait.data.reference import ReferenceSet, variable_unit
 from synergait.evaluate.evaluation import Evaluation
-from synergait.evaluate.metrics import EMG_VARIABLES, KINEMATIC_VARIABLES
+from synergait.evaluate.metrics import EMG_VARIABLES, KINEMATIC_VARIABLES, trend_directions
 from synergait.fileio import atomic_write_text
 from synergait.train.run import TrainingRun
 
+ARROWS = {1: "↑", -1: "↓", 0: "–"}
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
 
 
@@ -297,6 +298,45 @@ def quality_rows(runs: list[Evaluation]) -> str:
             "<th>CCI RF/HAM %</th><th>Flow</th><th>Weight</th><th>Time</th></tr>" + "".join(rows) + "</table>")
 
 
+def trend_tables(runs: list[Evaluation], human: ReferenceSet | None) -> str:
+    """Per group (speeds on level ground, slopes at 1.2 m/s): each variable x phase mean's direction and Spearman
+    rho per controller (:func:`~synergait.evaluate.metrics.trend_directions`), with the human reference's where it
+    holds 3 conditions or more, and how many directions the controllers share."""
+    sources = {r.label: trend_directions(r.cycles) for r in runs if r.cycles is not None}
+    if human is not None:
+        sources = {f"human ({human.name})": trend_directions(human), **sources}
+    parts = []
+    for group, title in (("speed", "across speeds (level ground)"), ("slope", "across slopes (1.2 m/s)")):
+        columns = {name: table[table["group"] == group].set_index(["variable", "phase"])
+                   for name, table in sources.items() if (table["group"] == group).any()}
+        controllers = [name for name in columns if not name.startswith("human (")]
+        if not controllers:
+            continue
+        keys = list(dict.fromkeys(k for column in columns.values() for k in column.index))
+        rows = []
+        for key in keys:
+            cells = "".join(f"<td>{ARROWS[int(c.at[key, 'direction'])]} {c.at[key, 'rho']:+.2f}</td>"
+                            if key in c.index else "<td>–</td>" for c in columns.values())
+            rows.append(f"<tr><td>{key[0]}</td><td>{key[1]}</td>{cells}</tr>")
+        directions = [[int(columns[name].at[key, "direction"]) if key in columns[name].index else 0
+                       for name in controllers] for key in keys]
+        moving = [d for d in directions if any(d)]
+        shared = sum(1 for d in moving if d[0] != 0 and len(set(d)) == 1)
+        summary = (f"{shared} of the {len(moving)} variable x phase combinations that change in some controller "
+                   f"change in the same direction in all {len(controllers)}" if len(controllers) > 1 else "")
+        if not any(name.startswith("human (") for name in columns):
+            summary += (". The human reference holds fewer than 3 conditions of this group: no human direction "
+                        "to compare with" if human is not None else "")
+        header = "".join(f"<th>{html.escape(name)} ({int(column['conditions'].iloc[0])} conditions)</th>"
+                         for name, column in columns.items())
+        parts.append(f"<h3>{html.escape(title)}</h3><p>{html.escape(summary)}</p><table><tr><th>variable</th>"
+                     f"<th>phase</th>{header}</tr>{''.join(rows)}</table>")
+    if not parts:
+        return "<p>No controller was evaluated at 3 or more speeds or slopes.</p>"
+    return ("<p>Direction of each phase mean (↑ rises, ↓ falls, – no consistent direction: |Spearman rho| &lt; 0.8) "
+            "and rho.</p>" + "".join(parts))
+
+
 def write_report(runs: list[Evaluation], out: str | Path, *, human: ReferenceSet | None = None,
                  training: list[TrainingRun] = (), title: str = "synergait evaluation report") -> Path:
     out = Path(out)
@@ -325,7 +365,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}</style></head><b
 cross-human RMSE (1 = as far as humans are from each other).</p>
 <h2>Headline</h2><table><tr><th>controller</th><th>cycles</th><th>ratio &gt; 2</th><th>ratio &gt; 3</th>
 <th>ratio &gt; 5</th><th>trend agreement</th></tr>{headline_rows}</table>
-{figures}<h2>Movement quality (mean cycle; see synergait.quality.measures)</h2>{quality_rows(runs)}
+{figures}<h2>Trend directions</h2>{trend_tables(runs, human)}
+<h2>Movement quality (mean cycle; see synergait.quality.measures)</h2>{quality_rows(runs)}
 <h2>Spatiotemporal</h2>{spatial}<h2>Approximations and gaps</h2><ul>{notes or '<li>none</li>'}</ul>
 </body></html>"""
     atomic_write_text(out, page)

@@ -116,3 +116,21 @@ def test_walkers_that_differ_only_in_their_episodes_act_alike() -> None:
     other_episodes = settings.model_copy(update={"slope_fraction": 0.5, "fixed_speed_m_s": 0.8})
     assert other_episodes.acting() == settings.acting() and other_episodes != settings
     assert settings.model_copy(update={"control_hz": 20.0}).acting() != settings.acting()
+
+
+def test_a_downhill_command_shift_relabels_downhill_episodes_only() -> None:
+    teacher = load_walker("synergy-imitation")
+    students = {}
+    for slope_deg in (-5.0, 0.0):
+        env = teacher.spec.env.model_copy(update={"fixed_speed_m_s": 1.2, "fixed_slope_deg": slope_deg})
+        teacher.spec = teacher.spec.model_copy(update={"env": env})
+        student = student_config(teacher, "independent", env=env, net_arch=[16])
+        students[slope_deg] = [Distiller(student, iterations=1, steps_per_iteration=40, epochs=1,
+                                         downhill_command_shift=shift).fit(teacher).student_ for shift in (0.0, 0.03)]
+    plain, shifted = students[-5.0]
+    assert shifted.meta["downhill_command_shift_m_s_per_deg"] == 0.03
+    assert not np.allclose(plain.layers[0][0], shifted.layers[0][0])  # labelled as if asked for 1.05 m/s
+    level_plain, level_shifted = students[0.0]
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(level_plain.layers, level_shifted.layers, strict=True))
+    with pytest.raises(ParameterError, match="downhill_command_shift: must be at least 0"):
+        Distiller(student, downhill_command_shift=-0.01)

@@ -159,6 +159,9 @@ def walker_distill(
                                                                 "settings) that labels the uphill episodes.")] = None,
         uphill_from_deg: Annotated[float, typer.Option(help="Terrain grade (degrees) from which --uphill-teacher "
                                                             "labels an episode.")] = 2.0,
+        downhill_command_shift: Annotated[float, typer.Option(
+            min=0.0, help="m/s per degree of downhill grade: there the teacher labels as if asked for the target "
+                          "speed minus this x |grade| (recalibrates a walker that overshoots downhill).")] = 0.0,
         seed: Annotated[int, typer.Option(help="Seed of the episodes, the noise and the student's network.")] = 0,
         as_json: JsonFlag = False) -> None:
     """Distil a walker into another action space (behaviour cloning, then DAgger): the student acts in the
@@ -173,8 +176,8 @@ def walker_distill(
     walker = load_walker(teacher)
     config = student_config(walker, controller, str(basis) if basis else None, seed=seed)  # type: ignore[arg-type]
     distiller = Distiller(config, iterations=iterations, steps_per_iteration=steps_per_iteration, epochs=epochs,
-                          action_noise=action_noise, uphill_from_deg=uphill_from_deg
-                          ).fit(walker, progress=not as_json,
+                          action_noise=action_noise, uphill_from_deg=uphill_from_deg,
+                          downhill_command_shift=downhill_command_shift).fit(walker, progress=not as_json,
                                 uphill_teacher=load_walker(uphill_teacher) if uphill_teacher else None)
     distiller.student_.save(out)
     emit({"out": str(out), "teacher": teacher, "cpu_hours": round(distiller.cpu_hours_, 4),

@@ -217,6 +217,11 @@ class Distiller:
             measured on a synergy teacher driven on every muscle, it walks through 0.01, not 0.02).
         uphill_from_deg: with an ``uphill_teacher`` in :meth:`fit`, the terrain grade (degrees) from which it labels
             an episode (and drives it, in behaviour cloning).
+        downhill_command_shift: m/s per degree of downhill grade: on a slope of grade g < 0 the teacher labels each
+            state as if asked for the target speed minus ``downhill_command_shift * |g|`` (the student still
+            observes the real target). A walker that overshoots its target downhill by a steady offset, and walks
+            steadily at the target when asked for less, becomes a student that walks the target it is given;
+            a walker distilled into its own action space this way is a copy recalibrated downhill.
 
     Attributes (after :meth:`fit`): ``student_`` (an :class:`MlpWalker`), ``history_`` (one
     :class:`DistillationRound` per iteration), ``cpu_hours_``.
@@ -224,16 +229,19 @@ class Distiller:
 
     def __init__(self, config: TrainConfig, *, iterations: int = 6, steps_per_iteration: int = 20_000,
                  epochs: int = 10, batch_size: int = 256, learning_rate: float = 1e-3,
-                 action_noise: float = 0.0, uphill_from_deg: float = 2.0) -> None:
+                 action_noise: float = 0.0, uphill_from_deg: float = 2.0,
+                 downhill_command_shift: float = 0.0) -> None:
         for name, value in (("iterations", iterations), ("steps_per_iteration", steps_per_iteration),
                             ("epochs", epochs), ("batch_size", batch_size)):
             if value < 1:
                 raise ParameterError(name, f"must be at least 1, got {value}")
-        if action_noise < 0:
-            raise ParameterError("action_noise", f"must be at least 0, got {action_noise}")
+        for name, value in (("action_noise", action_noise), ("downhill_command_shift", downhill_command_shift)):
+            if value < 0:
+                raise ParameterError(name, f"must be at least 0, got {value}")
         self.config, self.iterations, self.steps_per_iteration = config, iterations, steps_per_iteration
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.action_noise, self.uphill_from_deg = action_noise, uphill_from_deg
+        self.downhill_command_shift = downhill_command_shift
 
     def fit(self, teacher: MlpWalker, progress: bool = False, *,
             uphill_teacher: MlpWalker | None = None) -> Distiller:
@@ -252,6 +260,7 @@ class Distiller:
         torch.set_num_threads(config.torch_threads)  # as the trainer: more threads collapse beside other work
         env = make_walk_env(config.controller, basis=config.basis, mirroring=config.spec.mirrored,
                             config=config.env, training=False)
+        target_index = env.unwrapped.observation_labels.index("target_speed")
         labellers = {"teacher": Labeller(teacher, env)}
         if uphill_teacher is not None:
             labellers["uphill_teacher"] = Labeller(uphill_teacher, env)
@@ -275,12 +284,16 @@ class Distiller:
                 observation, _ = env.reset(seed=seed)
                 seed = None
                 speeds.append(float(env.unwrapped.target_speed))
-                uphill = uphill_teacher is not None and env.unwrapped.terrain.grade_deg >= self.uphill_from_deg
+                grade = env.unwrapped.terrain.grade_deg
+                uphill = uphill_teacher is not None and grade >= self.uphill_from_deg
                 roles.append("uphill_teacher" if uphill else "teacher")
                 labeller = labellers[roles[-1]]
+                command_shift = self.downhill_command_shift * max(0.0, -grade)
                 length, done = 0, False
                 while not done and collected < self.steps_per_iteration:
-                    label = labeller.label(observation)
+                    asked = observation.copy()
+                    asked[target_index] -= command_shift
+                    label = labeller.label(asked)
                     observations.append(observation.astype(np.float32))
                     labels.append(label)
                     action = label if driver == "teacher" else student.act(observation)
@@ -307,7 +320,7 @@ class Distiller:
                                       **uphill_teacher.meta}})
         meta = {"distilled_from": teacher.name, "teacher": teacher.meta, **uphill, "seed": config.seed,
                 "iterations": self.iterations, "steps_per_iteration": self.steps_per_iteration,
-                "action_noise": self.action_noise,
+                "action_noise": self.action_noise, "downhill_command_shift_m_s_per_deg": self.downhill_command_shift,
                 "vaf_last_iteration": round(self.history_[-1].vaf, 4), "cpu_hours": round(self.cpu_hours_, 4)}
         self.student_ = MlpWalker("distilled", config.spec, network, student.arrays(), meta,
                                   config.model_dump(mode="json"))

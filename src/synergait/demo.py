@@ -20,10 +20,9 @@ from synergait.errors import InputFileError
 if TYPE_CHECKING:
     from synergait.evaluate.evaluation import Evaluation
 
-#: The walkers the demo evaluates, renders and tests: the shipped walkers that walk (imitation of the human gait
-#: cycle at 1.2 m/s on level ground), one per controller, until both predictive `*-default` walkers walk (the
-#: synergy one does not yet).
-SHIPPED = {"synergy": "synergy-imitation", "independent": "independent-imitation"}
+#: The walkers the demo evaluates, renders and tests: the shipped predictive walkers, one per controller (the
+#: paper's reward; they walk 0.8-1.6 m/s on level ground and +/-5 degree slopes).
+SHIPPED = {"synergy": "synergy-default", "independent": "independent-default"}
 
 
 def _figure(reference: Any, path: Path) -> None:
@@ -107,9 +106,9 @@ def run_demo(out: Path, *, source: Path | None = None, progress: bool = True, mi
         steps = ", ".join(f"{c} {s.num_timesteps:,}" for c, s in summaries.items() if s)
         result["done"].append(f"training of both controllers, imitation preset ({steps} environment steps, "
                               f"{spent:.1f} CPU-minutes in all, from the runs' records); the walkers evaluated "
-                              "below are the shipped imitation walkers, not these short runs")
+                              "below are the shipped predictive walkers, not these short runs")
         bar.advance(task)
-        # What follows uses the imitation walkers shipped with synergait (hours of training, not a demo's minutes);
+        # What follows uses the predictive walkers shipped with synergait (hours of training, not a demo's minutes);
         # the demo's own short runs only show that training works.
         walkers = dict(SHIPPED)
         result["walking_test"] = {c: _walking(w) for c, w in walkers.items()}

@@ -303,13 +303,14 @@ def trend_tables(runs: list[Evaluation], human: ReferenceSet | None) -> str:
     rho per controller (:func:`~synergait.evaluate.metrics.trend_directions`), with the human reference's where it
     holds 3 conditions or more, and how many directions the controllers share."""
     sources = {r.label: trend_directions(r.cycles) for r in runs if r.cycles is not None}
+    human_name = None if human is None else f"human ({human.name})"
     if human is not None:
-        sources = {f"human ({human.name})": trend_directions(human), **sources}
+        sources = {human_name: trend_directions(human), **sources}
     parts = []
     for group, title in (("speed", "across speeds (level ground)"), ("slope", "across slopes (1.2 m/s)")):
         columns = {name: table[table["group"] == group].set_index(["variable", "phase"])
                    for name, table in sources.items() if (table["group"] == group).any()}
-        controllers = [name for name in columns if not name.startswith("human (")]
+        controllers = [name for name in columns if name != human_name]
         if not controllers:
             continue
         keys = list(dict.fromkeys(k for column in columns.values() for k in column.index))
@@ -324,9 +325,9 @@ def trend_tables(runs: list[Evaluation], human: ReferenceSet | None) -> str:
         shared = sum(1 for d in moving if d[0] != 0 and len(set(d)) == 1)
         summary = (f"{shared} of the {len(moving)} variable x phase combinations that change in some controller "
                    f"change in the same direction in all {len(controllers)}" if len(controllers) > 1 else "")
-        if not any(name.startswith("human (") for name in columns):
+        if human is not None and human_name not in columns:
             summary += (". The human reference holds fewer than 3 conditions of this group: no human direction "
-                        "to compare with" if human is not None else "")
+                        "to compare with")
         header = "".join(f"<th>{html.escape(name)} ({int(column['conditions'].iloc[0])} conditions)</th>"
                          for name, column in columns.items())
         parts.append(f"<h3>{html.escape(title)}</h3><p>{html.escape(summary)}</p><table><tr><th>variable</th>"

@@ -291,8 +291,10 @@ class Distiller:
                 command_shift = self.downhill_command_shift * max(0.0, -grade)
                 length, done = 0, False
                 while not done and collected < self.steps_per_iteration:
-                    asked = observation.copy()
-                    asked[target_index] -= command_shift
+                    asked = observation
+                    if command_shift:
+                        asked = observation.copy()
+                        asked[target_index] -= command_shift
                     label = labeller.label(asked)
                     observations.append(observation.astype(np.float32))
                     labels.append(label)

@@ -91,6 +91,7 @@ def test_faded_imitation_leaves_the_task_reward_and_no_early_termination() -> No
     _, reward, _, _, info = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
     assert reward == pytest.approx(info["task_reward"])
     assert not info.get("termination", "").startswith("left the reference")
+    assert "imitation" not in info  # the tracking is skipped once faded out
 
 
 def test_imitation_preset_validates() -> None:

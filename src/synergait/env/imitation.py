@@ -219,8 +219,9 @@ class ImitationReward(gym.Wrapper):
 
     ``imitation_fraction`` (f in [0, 1], read and set through the wrapper chain; 1 after construction) scales the
     imitation and knee-lock terms, so that a fine-tuning stage can fade the imitation out
-    (:class:`synergait.train.callbacks.EnvSchedule`); at 0 the episode no longer ends early. ``info`` gains
-    ``imitation`` (the weighted sum in [0, 1]), each term
+    (:class:`synergait.train.callbacks.EnvSchedule`); at 0 the episode no longer ends early and the tracking is
+    not computed (``info`` gains ``task_reward`` only). Otherwise ``info`` gains ``imitation`` (the weighted sum
+    in [0, 1]), each term
     (``imitate_pose``, ``imitate_velocity``, ``imitate_root``, ``imitate_feet``, ``imitate_com``),
     ``knee_lock`` (loaded knees within ``knee_lock_rad`` of full extension) and ``task_reward``. With ``scaling``
     each episode tracks the ``recorded`` stride adapted to its target speed (``reference``). With
@@ -260,6 +261,8 @@ class ImitationReward(gym.Wrapper):
         info["task_reward"] = task_reward
         if "physics_unstable" in info.get("termination", ""):
             return observation, task_reward, terminated, truncated, info
+        if self.imitation_fraction == 0:
+            return observation, self.config.task_weight * task_reward, terminated, truncated, info
         terms, leaving = self.tracking(self.env.get_wrapper_attr("gait_phase_percent"))
         config = self.config
         imitation = sum(getattr(config, f"w_{name}") * value for name, value in terms.items())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -131,28 +132,17 @@ def test_a_reference_of_unknown_speed_is_said_to_stand_in(falisse: pd.DataFrame)
     assert not any("speed is unknown" in note for note in unknown["approximation"])
 
 
-def _across_speeds(cycle: pd.DataFrame, hip_deg_per_m_s: float, knee_deg_per_m_s: float) -> ReferenceSet:
-    """One cycle repeated at 0.8-1.6 m/s on level ground, its hip and knee angles shifted in proportion to speed."""
-    tables = []
-    for speed in (0.8, 1.0, 1.2, 1.4, 1.6):
-        table = cycle.assign(speed_m_s=speed, slope_deg=0.0)
-        for variable, slope in (("hip_angle", hip_deg_per_m_s), ("knee_angle", knee_deg_per_m_s)):
-            table.loc[table["variable"] == variable, "value"] += slope * speed
-        tables.append(table)
-    return ReferenceSet.from_table(pd.concat(tables), name="speeds")
-
-
-def test_trend_directions_follow_speed_and_the_human_agreement_counts_them(falisse: pd.DataFrame) -> None:
+def test_trend_directions_follow_speed_and_the_human_agreement_counts_them(across_speeds: Callable) -> None:
     from synergait.evaluate.metrics import trend_agreement, trend_directions
 
-    cycle = falisse[falisse["cycle"] == 0].assign(subject="x")
-    human = _across_speeds(cycle, hip_deg_per_m_s=20.0, knee_deg_per_m_s=-20.0)
+    speeds = (0.8, 1.0, 1.2, 1.4, 1.6)
+    human = across_speeds("speeds", speeds, hip_angle=20.0, knee_angle=-20.0)
     directions = trend_directions(human).set_index(["variable", "phase"])
     assert set(directions["group"]) == {"speed"}  # one condition at 1.2 m/s: no trend across slopes
     assert (directions.loc["hip_angle", "direction"] == 1).all()
     assert (directions.loc["knee_angle", "direction"] == -1).all()
     assert (directions.loc["ankle_angle", "rho"] == 0).all() and (directions.loc["ankle_angle", "direction"] == 0).all()
     # A walker whose knee rises with speed agrees on the hip's four phases and on none of the knee's.
-    walker = _across_speeds(cycle, hip_deg_per_m_s=5.0, knee_deg_per_m_s=5.0)
+    walker = across_speeds("walker", speeds, hip_angle=5.0, knee_angle=5.0)
     agreement = trend_agreement(walker, human, KINEMATIC_VARIABLES)
     assert (agreement["checked"], agreement["agreed"]) == (8, 4)

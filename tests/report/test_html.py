@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from synergait.data.reference import ReferenceSet, load_falisse2019
+from synergait.data.reference import load_falisse2019
 from synergait.evaluate.evaluation import Evaluation
 from synergait.report.html import learning_curve_statistics, learning_curves_figure, trend_tables
 from synergait.train.run import TrainingRun
@@ -29,18 +30,10 @@ def test_learning_curves_are_pooled_per_controller_across_seeds() -> None:
     assert learning_curves_figure(seeds) is not None and learning_curves_figure([]) is None
 
 
-def test_trend_tables_compare_directions_across_controllers(falisse_mat: Path) -> None:
-    table = load_falisse2019(falisse_mat).table
-    cycle = table[table["cycle"] == 0].assign(subject="x")
-
+def test_trend_tables_compare_directions_across_controllers(falisse_mat: Path, across_speeds: Callable) -> None:
     def walker(label: str, knee_deg_per_m_s: float) -> Evaluation:
-        speeds = []
-        for speed in (0.8, 1.2, 1.6):
-            at_speed = cycle.assign(speed_m_s=speed, slope_deg=0.0)
-            at_speed.loc[at_speed["variable"] == "knee_angle", "value"] += knee_deg_per_m_s * speed
-            speeds.append(at_speed)
         return Evaluation(label, "synergy", label, 1, 1, [], None, {}, pd.DataFrame(),
-                          ReferenceSet.from_table(pd.concat(speeds), name=label))
+                          across_speeds(label, (0.8, 1.2, 1.6), knee_angle=knee_deg_per_m_s))
 
     text = trend_tables([walker("rising", 10.0), walker("falling", -10.0)], load_falisse2019(falisse_mat))
     assert "across speeds (level ground)" in text and "across slopes" not in text

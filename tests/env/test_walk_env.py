@@ -8,6 +8,7 @@ from gymnasium.utils.env_checker import check_env
 from synergait.env import PhaseMirroring, WalkConfig, WalkEnv, make_walk_env
 from synergait.model.catalog import LEG_MUSCLES
 from synergait.model.pose import GaitPose
+from synergait.model.terrain import slope_terrain
 from synergait.synergy.basis import SynergyBasis
 
 RIGHT_LEG = [f"{m}_r" for m in LEG_MUSCLES]
@@ -153,6 +154,21 @@ def test_constant_slopes_beside_level_ground() -> None:
     assert all(2.0 <= s <= 6.0 for s in slopes) and np.ptp(slopes) > 1.0
     with pytest.raises(ValueError, match="min_slope_deg"):
         WalkConfig(max_slope_deg=5.0, min_slope_deg=6.0)
+
+
+def test_training_slopes_can_begin_at_the_start_while_evaluation_keeps_its_level_approach() -> None:
+    assert slope_terrain(5.0).first_pitched_m == 2.0  # the evaluation's +5 degrees: 2 m of level ground first
+    at_feet = WalkEnv(WalkConfig(slope_fraction=1.0, max_slope_deg=6.0, min_slope_deg=2.0, slope_start_m=0.0))
+    at_feet.reset(seed=0)
+    assert at_feet.terrain.first_pitched_m == 0.0 and at_feet.terrain.grade_deg >= 2.0
+    default = WalkEnv(WalkConfig(slope_fraction=1.0, max_slope_deg=6.0, min_slope_deg=2.0))
+    default.reset(seed=0)
+    assert default.terrain.first_pitched_m == 2.0
+    evaluation = WalkEnv(WalkConfig(fixed_speed_m_s=1.2, fixed_slope_deg=5.0, slope_start_m=0.0))
+    evaluation.reset(seed=0)
+    assert evaluation.terrain.first_pitched_m == 2.0
+    with pytest.raises(ValueError, match="slope_start_m"):
+        WalkConfig(slope_start_m=0.5)
 
 
 def test_fixed_condition_mode() -> None:

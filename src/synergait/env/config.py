@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from synergait.data.events import HEEL_STRIKE_THRESHOLD_N
 from synergait.fileio import read_yaml_model
+from synergait.model.terrain import FLAT_BEHIND_M, TILE_LENGTH_M
 
 #: The paper's deterministic speed curriculum, one value per episode, repeating.
 PAPER_SPEED_CURRICULUM = tuple(round(0.7 + 0.1 * i, 1) for i in range(10)) + tuple(
@@ -232,7 +233,8 @@ class StrideScaling(BaseModel):
 #: Settings that choose a run's episodes (target speeds, ground, reset states) and score them (reward, falls), not
 #: what a policy observes or how its actions act.
 EPISODE_SETTINGS = ("speed_curriculum", "fixed_speed_m_s", "fixed_slope_deg", "terrain_pool_size", "terrain_seed",
-                    "max_pitch_deg", "slope_fraction", "max_slope_deg", "min_slope_deg", "widening", "init_pose",
+                    "max_pitch_deg", "slope_fraction", "max_slope_deg", "min_slope_deg", "slope_start_m", "widening",
+                    "init_pose",
                     "init_angle_noise_rad", "init_velocity_noise_rad_s", "fall_pelvis_height_m",
                     "fall_on_body_contact", "episode_steps", "reward")
 
@@ -264,6 +266,10 @@ class WalkConfig(BaseModel):
     #: Lower end of those slopes, degrees, signed (None: minus the bound): e.g. 2 for uphill slopes of 2 degrees
     #: to the bound only, where the walkers fail (a training lever, not in the paper).
     min_slope_deg: float | None = Field(None, ge=-30, le=30)
+    #: Where those training slopes begin, metres ahead of the start, in whole tiles: 2 as the evaluation's; 0
+    #: puts every step of a sloped episode on the slope (a training lever, not in the paper: at 2 m about 40 % of
+    #: a falling walker's uphill episode is the level approach).
+    slope_start_m: float = Field(FLAT_BEHIND_M, ge=0, le=10)
     #: Start a run near one condition and widen to the curriculum and terrain (None: the full range throughout).
     widening: ConditionWidening | None = None
     #: Initial state: the Rajagopal right heel strike (the paper-like default), or a pose drawn from the whole
@@ -306,6 +312,17 @@ class WalkConfig(BaseModel):
         if low > high:
             raise ValueError(f"min_slope_deg ({low}) is above the slopes' bound ({high})")
         return self
+
+    @model_validator(mode="after")
+    def _slope_start_on_a_tile_edge(self) -> WalkConfig:
+        if not ((FLAT_BEHIND_M + self.slope_start_m) / TILE_LENGTH_M).is_integer():
+            raise ValueError(f"slope_start_m ({self.slope_start_m}) falls between two tiles")
+        return self
+
+    @property
+    def slope_flat_tiles(self) -> int:
+        """Level tiles before the training slopes begin (the terrain starts ``FLAT_BEHIND_M`` behind the origin)."""
+        return round((FLAT_BEHIND_M + self.slope_start_m) / TILE_LENGTH_M)
 
     @property
     def slope_range_deg(self) -> tuple[float, float]:

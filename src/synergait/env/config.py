@@ -234,8 +234,7 @@ class StrideScaling(BaseModel):
 #: what a policy observes or how its actions act.
 EPISODE_SETTINGS = ("speed_curriculum", "fixed_speed_m_s", "fixed_slope_deg", "terrain_pool_size", "terrain_seed",
                     "max_pitch_deg", "slope_fraction", "max_slope_deg", "min_slope_deg", "slope_start_m", "widening",
-                    "init_pose",
-                    "init_angle_noise_rad", "init_velocity_noise_rad_s", "fall_pelvis_height_m",
+                    "init_pose", "init_angle_noise_rad", "init_velocity_noise_rad_s", "fall_pelvis_height_m",
                     "fall_on_body_contact", "episode_steps", "reward")
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from synergait.data.events import HEEL_STRIKE_THRESHOLD_N
 from synergait.fileio import read_yaml_model
-from synergait.model.terrain import FLAT_BEHIND_M, TILE_LENGTH_M
+from synergait.model.terrain import SLOPE_START_M, level_tiles
 
 #: The paper's deterministic speed curriculum, one value per episode, repeating.
 PAPER_SPEED_CURRICULUM = tuple(round(0.7 + 0.1 * i, 1) for i in range(10)) + tuple(
@@ -268,7 +268,7 @@ class WalkConfig(BaseModel):
     #: Where those training slopes begin, metres ahead of the start, in whole tiles: 2 as the evaluation's; 0
     #: puts every step of a sloped episode on the slope (a training lever, not in the paper: at 2 m about 40 % of
     #: a falling walker's uphill episode is the level approach).
-    slope_start_m: float = Field(FLAT_BEHIND_M, ge=0, le=10)
+    slope_start_m: float = Field(SLOPE_START_M, ge=0, le=10)
     #: Start a run near one condition and widen to the curriculum and terrain (None: the full range throughout).
     widening: ConditionWidening | None = None
     #: Initial state: the Rajagopal right heel strike (the paper-like default), or a pose drawn from the whole
@@ -314,14 +314,8 @@ class WalkConfig(BaseModel):
 
     @model_validator(mode="after")
     def _slope_start_on_a_tile_edge(self) -> WalkConfig:
-        if not ((FLAT_BEHIND_M + self.slope_start_m) / TILE_LENGTH_M).is_integer():
-            raise ValueError(f"slope_start_m ({self.slope_start_m}) falls between two tiles")
+        level_tiles(self.slope_start_m)  # raises where the slope would begin mid-tile
         return self
-
-    @property
-    def slope_flat_tiles(self) -> int:
-        """Level tiles before the training slopes begin (the terrain starts ``FLAT_BEHIND_M`` behind the origin)."""
-        return round((FLAT_BEHIND_M + self.slope_start_m) / TILE_LENGTH_M)
 
     @property
     def slope_range_deg(self) -> tuple[float, float]:

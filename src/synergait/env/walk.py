@@ -175,7 +175,7 @@ class WalkEnv(gym.Env[np.ndarray, np.ndarray]):
             sloped = "terrain_index" not in options and config.slope_fraction > 0
             if sloped and self.np_random.random() < config.slope_fraction:
                 slope = self.np_random.uniform(*config.slope_range_deg)
-                self.terrain = slope_terrain(round(slope, 2), self.body.model.nmocap, config.slope_flat_tiles)
+                self.terrain = slope_terrain(round(slope, 2), self.body.model.nmocap, config.slope_start_m)
             if config.widening is not None and self.condition_spread < 1.0:
                 spread, centre = self.condition_spread, config.widening.centre_speed_m_s
                 if config.widening.speeds:

@@ -28,6 +28,8 @@ MAX_PITCH_DEG = 6.0
 N_TILES = 52
 N_FLAT = 4
 FLAT_BEHIND_M = 2.0
+#: Where a constant slope begins by default (the evaluation's), metres ahead of the start: the level tiles' end.
+SLOPE_START_M = N_FLAT * TILE_LENGTH_M - FLAT_BEHIND_M
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,21 @@ def flat_terrain(n_tiles: int = N_TILES) -> Terrain:
     return Terrain(np.zeros(n_tiles), label="flat")
 
 
-def slope_terrain(slope_deg: float, n_tiles: int = N_TILES, n_flat: int = N_FLAT) -> Terrain:
-    """Level start, then a constant slope (degrees, uphill positive)."""
+def level_tiles(slope_start_m: float) -> int:
+    """Level tiles before a slope that begins ``slope_start_m`` ahead of the start (on a tile edge, >= 0)."""
+    tiles = (FLAT_BEHIND_M + slope_start_m) / TILE_LENGTH_M
+    if slope_start_m < 0 or not tiles.is_integer():
+        raise ParameterError("slope_start_m", f"{slope_start_m} m ahead of the start is not a tile edge at or ahead "
+                             f"of it ({TILE_LENGTH_M:g} m tiles from {-FLAT_BEHIND_M:g} m)")
+    return int(tiles)
+
+
+def slope_terrain(slope_deg: float, n_tiles: int = N_TILES, slope_start_m: float = SLOPE_START_M) -> Terrain:
+    """Level start, then a constant slope (degrees, uphill positive) from ``slope_start_m`` ahead of the start."""
     if abs(slope_deg) > 30:
         raise ParameterError("slope_deg", f"must be within +/-30 degrees, got {slope_deg}")
     pitches = np.full(n_tiles, math.radians(slope_deg))
-    pitches[:n_flat] = 0.0
+    pitches[:level_tiles(slope_start_m)] = 0.0
     return Terrain(pitches, label=f"slope {slope_deg:+g} deg")
 
 

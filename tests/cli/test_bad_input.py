@@ -132,6 +132,8 @@ CASES = [
     ("distilling a baseline walker", ["walker", "distill", "zero", "--out", "{out}"], "teacher: 'zero'"),
     ("distilling into an unknown action space", ["walker", "distill", "synergy-default", "--controller", "muscles",
                                                  "--out", "{out}"], "controller: must be 'independent' or 'synergy'"),
+    ("distilling on missing episodes", ["walker", "distill", "synergy-default", "--episodes", "{tmp}/task.yaml",
+                                        "--out", "{out}"], "task.yaml"),
     ("latest of a non-run", ["walker", "export", "{empty_dir}", "--latest", "--out", "{out}"], "config.yaml"),
     ("ranking a run without snapshots", ["walker", "rank", "{empty_dir}"], "no snapshots/"),
     ("unknown condition set", ["evaluate", "zero", "--conditions", "fast", "--out", "{out}"], "fast"),

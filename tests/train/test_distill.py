@@ -64,7 +64,6 @@ def test_distillation_fits_a_student_that_starts_a_synergy_run(tmp_path: Path) -
 def test_the_episodes_go_through_the_speed_curriculum() -> None:
     teacher = load_walker(TEACHER)  # trained at 1.2 m/s: freed here to the curriculum, which it walks for a while
     env = teacher.spec.env.model_copy(update={"fixed_speed_m_s": None, "fixed_slope_deg": None})
-    teacher.spec = teacher.spec.model_copy(update={"env": env})
     student = student_config(teacher, "synergy", env=env, net_arch=[16])
     distiller = Distiller(student, iterations=1, steps_per_iteration=400, epochs=1).fit(teacher)
     speeds = distiller.history_[0].episode_speeds_m_s
@@ -100,7 +99,6 @@ def test_an_uphill_teacher_labels_the_uphill_episodes_only() -> None:
     teacher, uphill = load_walker("synergy-imitation"), load_walker("independent-imitation")  # one way of acting
     for slope_deg, labelled_by in ((5.0, "uphill_teacher"), (1.0, "teacher")):
         env = teacher.spec.env.model_copy(update={"fixed_speed_m_s": 1.2, "fixed_slope_deg": slope_deg})
-        teacher.spec = teacher.spec.model_copy(update={"env": env})
         student = student_config(teacher, "independent", env=env, net_arch=[16])
         distiller = Distiller(student, iterations=2, steps_per_iteration=40, epochs=1).fit(teacher,
                                                                                               uphill_teacher=uphill)
@@ -118,12 +116,24 @@ def test_walkers_that_differ_only_in_their_episodes_act_alike() -> None:
     assert settings.model_copy(update={"control_hz": 20.0}).acting() != settings.acting()
 
 
+def test_a_student_learns_on_another_tasks_episodes_in_its_teachers_way_of_acting() -> None:
+    teacher = load_walker("synergy-imitation")  # trained on level ground
+    task = teacher.spec.env.model_copy(update={"fixed_speed_m_s": 0.8, "fixed_slope_deg": -5.0,
+                                               "lumbar_stiffness_nm_per_rad": 0.0})
+    episodes = teacher.spec.env.with_episodes_of(task)
+    assert episodes.fixed_slope_deg == -5.0 and episodes.fixed_speed_m_s == 0.8
+    assert episodes.acting() == teacher.spec.env.acting()  # the lumbar stiffness is how it acts: not taken
+    student = student_config(teacher, "independent", env=episodes, net_arch=[16])
+    distiller = Distiller(student, iterations=1, steps_per_iteration=40, epochs=1).fit(teacher)
+    assert distiller.history_[0].episode_speeds_m_s == [0.8]
+    assert distiller.student_.spec.env.fixed_slope_deg == -5.0  # and fine-tunes on that task
+
+
 def test_a_downhill_command_shift_relabels_downhill_episodes_only() -> None:
     teacher = load_walker("synergy-imitation")
     students = {}
     for slope_deg in (-5.0, 0.0):
         env = teacher.spec.env.model_copy(update={"fixed_speed_m_s": 1.2, "fixed_slope_deg": slope_deg})
-        teacher.spec = teacher.spec.model_copy(update={"env": env})
         student = student_config(teacher, "independent", env=env, net_arch=[16])
         students[slope_deg] = [Distiller(student, iterations=1, steps_per_iteration=40, epochs=1,
                                          downhill_command_shift=shift).fit(teacher).student_ for shift in (0.0, 0.03)]

@@ -162,19 +162,26 @@ def walker_distill(
         downhill_command_shift: Annotated[float, typer.Option(
             min=0.0, help="m/s per degree of downhill grade: there the teacher labels as if asked for the target "
                           "speed minus this x |grade| (recalibrates a walker that overshoots downhill).")] = 0.0,
+        episodes: Annotated[Path | None, typer.Option(
+            help="YAML of environment settings or a training configuration whose episodes (speeds, slopes, "
+                 "terrain, length, reward) the student learns on instead of the teacher's.")] = None,
         seed: Annotated[int, typer.Option(help="Seed of the episodes, the noise and the student's network.")] = 0,
         as_json: JsonFlag = False) -> None:
     """Distil a walker into another action space (behaviour cloning, then DAgger): the student acts in the
-    teacher's environment; its labels are the teacher's excitations as its own action (for a synergy student
-    projected onto the basis; VAF reported). With --uphill-teacher two walkers become one student, each labelling
-    its own slopes. Train on with `synergait train --controller C --init-policy OUT`."""
+    teacher's environment, on its episodes or those of --episodes; its labels are the teacher's excitations as its
+    own action (for a synergy student projected onto the basis; VAF reported). With --uphill-teacher two walkers
+    become one student, each labelling its own slopes. Train on with `synergait train --controller C --init-policy
+    OUT`."""
     import numpy as np
 
+    from synergait.env.config import WalkConfig
     from synergait.train.distill import Distiller, student_config
     from synergait.walker import load_walker
 
     walker = load_walker(teacher)
-    config = student_config(walker, controller, str(basis) if basis else None, seed=seed)  # type: ignore[arg-type]
+    task = {"env": walker.spec.env.with_episodes_of(WalkConfig.from_yaml(episodes))} if episodes else {}
+    config = student_config(walker, controller, str(basis) if basis else None, seed=seed,  # type: ignore[arg-type]
+                            **task)
     distiller = Distiller(config, iterations=iterations, steps_per_iteration=steps_per_iteration, epochs=epochs,
                           action_noise=action_noise, uphill_from_deg=uphill_from_deg,
                           downhill_command_shift=downhill_command_shift).fit(walker, progress=not as_json,

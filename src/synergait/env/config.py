@@ -329,6 +329,11 @@ class WalkConfig(BaseModel):
         :data:`EPISODE_SETTINGS`, so two walkers equal in these act alike in one state."""
         return self.model_dump(exclude=set(EPISODE_SETTINGS))
 
+    def with_episodes_of(self, other: WalkConfig) -> WalkConfig:
+        """These acting settings with ``other``'s :data:`EPISODE_SETTINGS` (its speeds, slopes, terrain, length,
+        reward): the same walker, set other episodes."""
+        return self.model_validate({**self.model_dump(), **other.model_dump(include=set(EPISODE_SETTINGS))})
+
     @property
     def substeps(self) -> int:
         """Physics steps per control step (the control period must be a whole number of timesteps)."""

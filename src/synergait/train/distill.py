@@ -205,9 +205,10 @@ class Distiller:
 
     Args:
         config: the student's run configuration: its controller (and basis) and mirroring, the teacher's
-            environment settings, ``net_arch`` and ``seed``. Its episodes are the task a walker is judged on:
-            they end at a fall or the episode's length, never at an imitation's early termination (a predictive
-            teacher has left the reference behind; the student is to learn what it does when walking on).
+            acting settings (:meth:`WalkConfig.acting`), episode settings (the teacher's, or another task's:
+            :meth:`WalkConfig.with_episodes_of`), ``net_arch`` and ``seed``. Its episodes are the task a walker is
+            judged on: they end at a fall or the episode's length, never at an imitation's early termination (a
+            predictive teacher has left the reference behind; the student is to learn what it does walking on).
         iterations: iterations, the first one behaviour cloning (the teacher drives).
         steps_per_iteration: control steps collected per iteration.
         epochs, batch_size, learning_rate: the refit of the student after each iteration (Adam, squared error).
@@ -245,16 +246,14 @@ class Distiller:
 
     def fit(self, teacher: MlpWalker, progress: bool = False, *,
             uphill_teacher: MlpWalker | None = None) -> Distiller:
-        """Distil ``teacher`` (any controller; the student's environment settings and mirroring), with
-        ``uphill_teacher`` (the same settings) labelling the episodes graded ``uphill_from_deg`` or steeper."""
+        """Distil ``teacher`` (any controller; the student's acting settings and mirroring) on the student's
+        episodes, with ``uphill_teacher`` (the same) labelling those graded ``uphill_from_deg`` or steeper."""
         config = self.config
-        if teacher.spec.env != config.env or teacher.spec.mirrored != config.spec.mirrored:
-            raise ParameterError("teacher", f"'{teacher.name}' acts in other environment settings or mirroring "
-                                            "than the student's")
-        if uphill_teacher is not None and (uphill_teacher.spec.env.acting() != config.env.acting()
-                                           or uphill_teacher.spec.mirrored != config.spec.mirrored):
-            raise ParameterError("uphill_teacher", f"'{uphill_teacher.name}' acts in other environment settings or "
-                                                   "mirroring than the student's (its episodes may differ)")
+        for role, walker in (("teacher", teacher), ("uphill_teacher", uphill_teacher)):
+            if walker is not None and (walker.spec.env.acting() != config.env.acting()
+                                       or walker.spec.mirrored != config.spec.mirrored):
+                raise ParameterError(role, f"'{walker.name}' acts in other environment settings or mirroring than "
+                                           "the student's (its episodes may differ)")
         start = time.process_time()
         torch.manual_seed(config.seed)
         torch.set_num_threads(config.torch_threads)  # as the trainer: more threads collapse beside other work

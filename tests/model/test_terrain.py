@@ -73,3 +73,12 @@ def test_the_grade_is_a_slopes_slope_and_about_zero_on_random_tiles() -> None:
     assert flat_terrain().grade_deg == 0.0
     grades = [TerrainPool(size=50, seed=1)[i].grade_deg for i in range(50)]
     assert max(abs(g) for g in grades) < 2.0  # pitches in +/-6 degrees average out over the tiles
+
+
+def test_the_pitch_under_a_point_is_its_tiles() -> None:
+    terrain = slope_terrain(5.0)  # level to 2 m ahead of the start, then +5 degrees
+    assert [terrain.pitch_deg_at(x) for x in (-3.0, 0.0, 1.99, 2.01, 40.0, 1e3)] == pytest.approx(
+        [0.0, 0.0, 0.0, 5.0, 5.0, 5.0])
+    random = TerrainPool(seed=3)[42]
+    x = float(random.tile_edges[7:9, 0].mean())  # the middle of tile 7
+    assert random.pitch_deg_at(x) == pytest.approx(np.degrees(random.pitches_rad[7]))

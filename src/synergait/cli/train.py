@@ -156,9 +156,9 @@ def walker_distill(
                                                                   "while collecting (DART); labels stay clean.")
                                 ] = 0.0,
         uphill_teacher: Annotated[str | None, typer.Option(help="A second walker (the teacher's environment "
-                                                                "settings) that labels the uphill episodes.")] = None,
-        uphill_from_deg: Annotated[float, typer.Option(help="Terrain grade (degrees) from which --uphill-teacher "
-                                                            "labels an episode.")] = 2.0,
+                                                                "settings) that labels the uphill.")] = None,
+        uphill_from_deg: Annotated[float, typer.Option(help="Pitch (degrees) of the ground just ahead from which "
+                                                            "--uphill-teacher labels the rest of an episode.")] = 2.0,
         downhill_command_shift: Annotated[float, typer.Option(
             min=0.0, help="m/s per degree of downhill grade: there the teacher labels as if asked for the target "
                           "speed minus this x |grade| (recalibrates a walker that overshoots downhill).")] = 0.0,

@@ -63,6 +63,12 @@ class Terrain:
         pitched = self.pitches_rad[np.abs(self.pitches_rad) > 1e-9]
         return float(np.degrees(pitched.mean())) if pitched.size else 0.0
 
+    def pitch_deg_at(self, forward_m: float) -> float:
+        """Pitch (degrees, + uphill) of the tile at forward distance ``forward_m`` (m) from the origin; the end
+        tiles' beyond the terrain."""
+        tile = np.searchsorted(self.tile_edges[1:-1, 0], forward_m, side="right")
+        return float(np.degrees(self.pitches_rad[tile]))
+
     def height_at(self, forward_m: np.ndarray | float) -> np.ndarray:
         """Surface height (m) at forward distance(s) from the origin (m)."""
         edges = self.tile_edges

@@ -8,8 +8,8 @@ of the teacher's excitation the student's action keeps is the labels' VAF (1 for
 its residual's range clips). Iteration 0 is behaviour cloning: the teacher drives (its labelled actions are what
 the student's env executes); each later iteration the student drives and the teacher labels the states it
 reaches; the data sets accumulate and the student is refitted on all of them. A second teacher may label the
-uphill episodes (terrain grade from ``uphill_from_deg`` up): two walkers of one action space, each good on its own
-slopes, become one student.
+uphill (from where the ground ahead of the walker is pitched ``uphill_from_deg`` or more to the episode's end): two
+walkers of one action space, each good on its own slopes, become one student.
 
 The student is a plain network (:class:`~synergait.walker.policy.MlpWalker`: the run's ``net_arch``, ReLU, its
 observations normalised), so it can start a training run in its action space (``init_policy``).
@@ -30,12 +30,15 @@ from rich.progress import track
 from synergait.env import make_walk_env
 from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SynergyAction, muscle_excitations
 from synergait.errors import ParameterError
+from synergait.model.catalog import FORWARD
 from synergait.train.config import TrainConfig
 from synergait.train.export import layer_arrays
 from synergait.walker.policy import MlpWalker, NetworkSpec
 
 #: The student's observation normalisation (SB3 VecNormalize's defaults).
 CLIP_OBSERVATION, EPSILON = 10.0, 1e-8
+#: How far ahead of the pelvis (m) the ground decides which teacher labels: about where the next foot lands.
+UPHILL_LOOKAHEAD_M = 0.5
 
 
 def _wrapper(env: gym.Env, kind: type) -> gym.Wrapper | None:
@@ -216,8 +219,9 @@ class Distiller:
             units) while collecting, never to the labels (DART, Laskey et al. 2017): the data then hold the states a
             perturbed walker reaches and the teacher's way back from them (where the teacher itself recovers:
             measured on a synergy teacher driven on every muscle, it walks through 0.01, not 0.02).
-        uphill_from_deg: with an ``uphill_teacher`` in :meth:`fit`, the terrain grade (degrees) from which it labels
-            an episode (and drives it, in behaviour cloning).
+        uphill_from_deg: with an ``uphill_teacher`` in :meth:`fit`, the pitch (degrees) of the ground
+            ``UPHILL_LOOKAHEAD_M`` ahead of the pelvis from which it labels the rest of an episode (and drives it, in
+            behaviour cloning); the level approach to a slope stays the teacher's.
         downhill_command_shift: m/s per degree of downhill grade: on a slope of grade g < 0 the teacher labels each
             state as if asked for the target speed minus ``downhill_command_shift * |g|`` (the student still
             observes the real target). A walker that overshoots its target downhill by a steady offset, and walks
@@ -247,7 +251,7 @@ class Distiller:
     def fit(self, teacher: MlpWalker, progress: bool = False, *,
             uphill_teacher: MlpWalker | None = None) -> Distiller:
         """Distil ``teacher`` (any controller; the student's acting settings and mirroring) on the student's
-        episodes, with ``uphill_teacher`` (the same) labelling those graded ``uphill_from_deg`` or steeper."""
+        episodes, with ``uphill_teacher`` (the same) labelling them from where they climb ``uphill_from_deg``."""
         config = self.config
         for role, walker in (("teacher", teacher), ("uphill_teacher", uphill_teacher)):
             if walker is not None and (walker.spec.env.acting() != config.env.acting()
@@ -283,18 +287,19 @@ class Distiller:
                 observation, _ = env.reset(seed=seed)
                 seed = None
                 speeds.append(float(env.unwrapped.target_speed))
-                grade = env.unwrapped.terrain.grade_deg
-                uphill = uphill_teacher is not None and grade >= self.uphill_from_deg
-                roles.append("uphill_teacher" if uphill else "teacher")
-                labeller = labellers[roles[-1]]
+                terrain, body = env.unwrapped.terrain, env.unwrapped.body
+                grade = terrain.grade_deg
                 command_shift = self.downhill_command_shift * max(0.0, -grade)
-                length, done = 0, False
+                length, done, role = 0, False, "teacher"
                 while not done and collected < self.steps_per_iteration:
                     asked = observation
                     if command_shift:
                         asked = observation.copy()
                         asked[target_index] -= command_shift
-                    label = labeller.label(asked)
+                    ahead = float(body.pelvis_position() @ FORWARD) + UPHILL_LOOKAHEAD_M
+                    if uphill_teacher is not None and terrain.pitch_deg_at(ahead) >= self.uphill_from_deg:
+                        role = "uphill_teacher"
+                    label = labellers[role].label(asked)
                     observations.append(observation.astype(np.float32))
                     labels.append(label)
                     action = label if driver == "teacher" else student.act(observation)
@@ -306,6 +311,7 @@ class Distiller:
                     length += 1
                     collected += 1
                 lengths.append(length)
+                roles.append(role)
             loss = student.fit(np.array(observations), np.array(labels), epochs=self.epochs,
                                batch_size=self.batch_size, learning_rate=self.learning_rate, seed=config.seed)
             vaf = variance_accounted_for(sum(labeller.residual_ss for labeller in labellers.values()),

@@ -152,8 +152,16 @@ def test_constant_slopes_beside_level_ground() -> None:
         uphill.reset(seed=i)
         slopes.append(np.degrees(uphill.terrain.pitches_rad[-1]))
     assert all(2.0 <= s <= 6.0 for s in slopes) and np.ptp(slopes) > 1.0
+    downhill = WalkEnv(WalkConfig(slope_fraction=1.0, max_slope_deg=-3.0, min_slope_deg=-6.0))
+    grades = []
+    for i in range(10):
+        downhill.reset(seed=i)
+        grades.append(downhill.terrain.grade_deg)
+    assert all(-6.0 <= g <= -3.0 for g in grades) and np.ptp(grades) > 1.0
     with pytest.raises(ValueError, match="min_slope_deg"):
         WalkConfig(max_slope_deg=5.0, min_slope_deg=6.0)
+    with pytest.raises(ValueError, match="max_slope_deg"):
+        WalkConfig(max_slope_deg=-3.0)  # no lower end given: minus -3 would lie above it
 
 
 def test_training_slopes_can_begin_at_the_start_while_evaluation_keeps_its_level_approach() -> None:

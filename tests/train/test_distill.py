@@ -95,19 +95,24 @@ def test_a_student_starts_from_no_walker_even_when_its_teacher_was_anchored_to_o
     assert student.init_policy is None and student.policy_anchor == 0 and student.critic_warmup_steps == 0
 
 
-def test_an_uphill_teacher_labels_the_uphill_only() -> None:
+def test_slope_teachers_label_their_own_slopes_only() -> None:
     teacher, uphill = load_walker("synergy-imitation"), load_walker("independent-imitation")  # one way of acting
+    downhill = load_walker("synergy-imitation")
     # The evaluation's slopes begin 2 m ahead: the teacher walks the first 1.2 m in 40 control steps, 3 m in 100.
-    for slope_deg, steps, labelled_by in ((5.0, 100, "uphill_teacher"), (1.0, 100, "teacher"), (5.0, 40, "teacher")):
+    for slope_deg, steps, labelled_by in ((5.0, 100, "uphill_teacher"), (1.0, 100, "teacher"), (5.0, 40, "teacher"),
+                                          (-5.0, 100, "downhill_teacher"), (-1.0, 100, "teacher")):
         env = teacher.spec.env.model_copy(update={"fixed_speed_m_s": 1.2, "fixed_slope_deg": slope_deg})
         student = student_config(teacher, "independent", env=env, net_arch=[16])
-        distiller = Distiller(student, iterations=1, steps_per_iteration=steps, epochs=1).fit(teacher,
-                                                                                            uphill_teacher=uphill)
+        distiller = Distiller(student, iterations=1, steps_per_iteration=steps, epochs=1).fit(
+            teacher, uphill_teacher=uphill, downhill_teacher=downhill)
         assert distiller.history_[0].episode_teachers == [labelled_by]  # the level approach is the first teacher's
-        assert 0.99 < distiller.history_[0].vaf <= 1.0  # every-muscle labels: both teachers' own
+        assert 0.99 < distiller.history_[0].vaf <= 1.0  # every-muscle labels: the teachers' own
     assert distiller.student_.meta["uphill_teacher"]["from_deg"] == 2.0
+    assert distiller.student_.meta["downhill_teacher"]["from_deg"] == -2.0
     with pytest.raises(ParameterError, match="uphill_teacher: 'independent-default' acts in other environment"):
         Distiller(student).fit(teacher, uphill_teacher=load_walker(TEACHER))
+    with pytest.raises(ParameterError, match="downhill_teacher: 'independent-default' acts in other environment"):
+        Distiller(student).fit(teacher, downhill_teacher=load_walker(TEACHER))
 
 
 def test_walkers_that_differ_only_in_their_episodes_act_alike() -> None:

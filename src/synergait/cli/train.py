@@ -159,6 +159,11 @@ def walker_distill(
                                                                 "settings) that labels the uphill.")] = None,
         uphill_from_deg: Annotated[float, typer.Option(help="Pitch (degrees) of the ground just ahead from which "
                                                             "--uphill-teacher labels the rest of an episode.")] = 2.0,
+        downhill_teacher: Annotated[str | None, typer.Option(help="Another walker (the teacher's environment "
+                                                                  "settings) that labels the downhill.")] = None,
+        downhill_from_deg: Annotated[float, typer.Option(min=0.0, help="Downward pitch (degrees) of the ground just "
+                                                         "ahead from which --downhill-teacher labels the rest of an "
+                                                         "episode.")] = 2.0,
         downhill_command_shift: Annotated[float, typer.Option(
             min=0.0, help="m/s per degree of downhill grade: there the teacher labels as if asked for the target "
                           "speed minus this x |grade| (recalibrates a walker that overshoots downhill).")] = 0.0,
@@ -169,13 +174,13 @@ def walker_distill(
         as_json: JsonFlag = False) -> None:
     """Distil a walker into another action space (behaviour cloning, then DAgger): the student acts in the
     teacher's environment, on its episodes or those of --episodes; its labels are the teacher's excitations as its
-    own action (for a synergy student projected onto the basis; VAF reported). With --uphill-teacher two walkers
-    become one student, each labelling its own slopes. Train on with `synergait train --controller C --init-policy
-    OUT`."""
+    own action (for a synergy student projected onto the basis; VAF reported). With --uphill-teacher and
+    --downhill-teacher walkers become one student, each labelling its own ground. Train on with `synergait train
+    --controller C --init-policy OUT`."""
     import numpy as np
 
     from synergait.env.config import WalkConfig
-    from synergait.train.distill import Distiller, student_config
+    from synergait.train.distill import TEACHER_ROLES, Distiller, student_config
     from synergait.walker import load_walker
 
     walker = load_walker(teacher)
@@ -184,15 +189,16 @@ def walker_distill(
                             **task)
     distiller = Distiller(config, iterations=iterations, steps_per_iteration=steps_per_iteration, epochs=epochs,
                           action_noise=action_noise, uphill_from_deg=uphill_from_deg,
-                          downhill_command_shift=downhill_command_shift).fit(walker, progress=not as_json,
-                                uphill_teacher=load_walker(uphill_teacher) if uphill_teacher else None)
+                          downhill_from_deg=downhill_from_deg, downhill_command_shift=downhill_command_shift).fit(
+        walker, progress=not as_json, uphill_teacher=load_walker(uphill_teacher) if uphill_teacher else None,
+        downhill_teacher=load_walker(downhill_teacher) if downhill_teacher else None)
     distiller.student_.save(out)
     emit({"out": str(out), "teacher": teacher, "cpu_hours": round(distiller.cpu_hours_, 4),
           "iterations": [{"iteration": r.iteration, "driver": r.driver, "vaf": round(r.vaf, 4),
                           "samples": r.samples, "loss": round(r.loss, 5), "episodes": len(r.episode_steps),
                           "mean_episode_steps": round(float(np.mean(r.episode_steps)), 1),
                           "longest_episode_steps": max(r.episode_steps),
-                          "uphill_teacher_episodes": r.episode_teachers.count("uphill_teacher"),
+                          **{f"{role}_episodes": r.episode_teachers.count(role) for role in TEACHER_ROLES[1:]},
                           "target_speeds_m_s": sorted(set(r.episode_speeds_m_s))} for r in distiller.history_]},
          as_json, "distillation")
 

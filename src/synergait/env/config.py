@@ -259,11 +259,11 @@ class WalkConfig(BaseModel):
     #: ground the evaluation's slopes are), the others on random tiles, whose pitches average out over a stride;
     #: not in the paper (0: the paper's random tiles only).
     slope_fraction: float = Field(0.0, ge=0, le=1)
-    #: Bound of those constant slopes, degrees (None: ``max_pitch_deg``); with ``max_pitch_deg`` 0 the other
-    #: episodes are on level ground.
-    max_slope_deg: float | None = Field(None, ge=0, le=30)
-    #: Lower end of those slopes, degrees, signed (None: minus the bound): e.g. 2 for uphill slopes of 2 degrees
-    #: to the bound only, where the walkers fail (a training lever, not in the paper).
+    #: Upper end of those constant slopes, degrees, signed (None: ``max_pitch_deg``): e.g. -3 for downhill
+    #: slopes of 3 degrees and steeper only; with ``max_pitch_deg`` 0 the other episodes are on level ground.
+    max_slope_deg: float | None = Field(None, ge=-30, le=30)
+    #: Lower end of those slopes, degrees, signed (None: minus the upper end): e.g. 2 for uphill slopes of 2
+    #: degrees to the upper end only, where the walkers fail (a training lever, not in the paper).
     min_slope_deg: float | None = Field(None, ge=-30, le=30)
     #: Where those training slopes begin, metres ahead of the start, in whole tiles: 2 as the evaluation's; 0
     #: puts every step of a sloped episode on the slope (a training lever, not in the paper: at 2 m about 40 % of
@@ -309,7 +309,7 @@ class WalkConfig(BaseModel):
     def _slopes_within_their_bound(self) -> WalkConfig:
         low, high = self.slope_range_deg
         if low > high:
-            raise ValueError(f"min_slope_deg ({low}) is above the slopes' bound ({high})")
+            raise ValueError(f"min_slope_deg ({low}) is above the slopes' upper end max_slope_deg ({high})")
         return self
 
     @model_validator(mode="after")

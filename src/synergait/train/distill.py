@@ -7,9 +7,10 @@ as the student's action (its residual around its own feed-forward, in its mirror
 of the teacher's excitation the student's action keeps is the labels' VAF (1 for an every-muscle student but where
 its residual's range clips). Iteration 0 is behaviour cloning: the teacher drives (its labelled actions are what
 the student's env executes); each later iteration the student drives and the teacher labels the states it
-reaches; the data sets accumulate and the student is refitted on all of them. A second teacher may label the
-uphill (from where the ground ahead of the walker is pitched ``uphill_from_deg`` or more to the episode's end): two
-walkers of one action space, each good on its own slopes, become one student.
+reaches; the data sets accumulate and the student is refitted on all of them. Other teachers may label the
+uphill and the downhill (from where the ground ahead of the walker is pitched ``uphill_from_deg`` up, or
+``downhill_from_deg`` down, or more, to the episode's end): walkers of one action space, each good on its own
+ground, become one student.
 
 The student is a plain network (:class:`~synergait.walker.policy.MlpWalker`: the run's ``net_arch``, ReLU, its
 observations normalised), so it can start a training run in its action space (``init_policy``).
@@ -38,7 +39,9 @@ from synergait.walker.policy import MlpWalker, NetworkSpec
 #: The student's observation normalisation (SB3 VecNormalize's defaults).
 CLIP_OBSERVATION, EPSILON = 10.0, 1e-8
 #: How far ahead of the pelvis (m) the ground decides which teacher labels: about where the next foot lands.
-UPHILL_LOOKAHEAD_M = 0.5
+SLOPE_LOOKAHEAD_M = 0.5
+#: The teachers' roles: the first walker, and those of the uphill and the downhill.
+TEACHER_ROLES = ("teacher", "uphill_teacher", "downhill_teacher")
 
 
 def _wrapper(env: gym.Env, kind: type) -> gym.Wrapper | None:
@@ -168,8 +171,8 @@ class StudentNetwork(torch.nn.Module):
 @dataclass
 class DistillationRound:
     """One iteration: who drove, its episodes' control steps (the last one cut at the iteration's budget), target
-    speeds (m/s) and labelling teachers ("teacher" or "uphill_teacher"), the labels' VAF, the data set's size after
-    it and the student's mean squared action error on all of it."""
+    speeds (m/s) and labelling teachers (one of :data:`TEACHER_ROLES`: who labelled where each episode ended), the
+    labels' VAF, the data set's size after it and the student's mean squared action error on all of it."""
 
     iteration: int
     driver: str
@@ -220,8 +223,10 @@ class Distiller:
             perturbed walker reaches and the teacher's way back from them (where the teacher itself recovers:
             measured on a synergy teacher driven on every muscle, it walks through 0.01, not 0.02).
         uphill_from_deg: with an ``uphill_teacher`` in :meth:`fit`, the pitch (degrees) of the ground
-            ``UPHILL_LOOKAHEAD_M`` ahead of the pelvis from which it labels the rest of an episode (and drives it, in
+            ``SLOPE_LOOKAHEAD_M`` ahead of the pelvis from which it labels the rest of an episode (and drives it, in
             behaviour cloning); the level approach to a slope stays the teacher's.
+        downhill_from_deg: the same for a ``downhill_teacher``, the ground pitched down by this many degrees or
+            more.
         downhill_command_shift: m/s per degree of downhill grade: on a slope of grade g < 0 the teacher labels each
             state as if asked for the target speed minus ``downhill_command_shift * |g|`` (the student still
             observes the real target). A walker that overshoots its target downhill by a steady offset, and walks
@@ -234,28 +239,31 @@ class Distiller:
 
     def __init__(self, config: TrainConfig, *, iterations: int = 6, steps_per_iteration: int = 20_000,
                  epochs: int = 10, batch_size: int = 256, learning_rate: float = 1e-3,
-                 action_noise: float = 0.0, uphill_from_deg: float = 2.0,
+                 action_noise: float = 0.0, uphill_from_deg: float = 2.0, downhill_from_deg: float = 2.0,
                  downhill_command_shift: float = 0.0) -> None:
         for name, value in (("iterations", iterations), ("steps_per_iteration", steps_per_iteration),
                             ("epochs", epochs), ("batch_size", batch_size)):
             if value < 1:
                 raise ParameterError(name, f"must be at least 1, got {value}")
-        for name, value in (("action_noise", action_noise), ("downhill_command_shift", downhill_command_shift)):
+        for name, value in (("action_noise", action_noise), ("downhill_from_deg", downhill_from_deg),
+                            ("downhill_command_shift", downhill_command_shift)):
             if value < 0:
                 raise ParameterError(name, f"must be at least 0, got {value}")
         self.config, self.iterations, self.steps_per_iteration = config, iterations, steps_per_iteration
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.action_noise, self.uphill_from_deg = action_noise, uphill_from_deg
-        self.downhill_command_shift = downhill_command_shift
+        self.downhill_from_deg, self.downhill_command_shift = downhill_from_deg, downhill_command_shift
 
-    def fit(self, teacher: MlpWalker, progress: bool = False, *,
-            uphill_teacher: MlpWalker | None = None) -> Distiller:
+    def fit(self, teacher: MlpWalker, progress: bool = False, *, uphill_teacher: MlpWalker | None = None,
+            downhill_teacher: MlpWalker | None = None) -> Distiller:
         """Distil ``teacher`` (any controller; the student's acting settings and mirroring) on the student's
-        episodes, with ``uphill_teacher`` (the same) labelling them from where they climb ``uphill_from_deg``."""
+        episodes, with ``uphill_teacher`` and ``downhill_teacher`` (the same) labelling them from where they climb
+        ``uphill_from_deg`` or descend ``downhill_from_deg``."""
         config = self.config
-        for role, walker in (("teacher", teacher), ("uphill_teacher", uphill_teacher)):
-            if walker is not None and (walker.spec.env.acting() != config.env.acting()
-                                       or walker.spec.mirrored != config.spec.mirrored):
+        teachers = {role: walker for role, walker in zip(TEACHER_ROLES, (teacher, uphill_teacher, downhill_teacher),
+                                                          strict=True) if walker is not None}
+        for role, walker in teachers.items():
+            if walker.spec.env.acting() != config.env.acting() or walker.spec.mirrored != config.spec.mirrored:
                 raise ParameterError(role, f"'{walker.name}' acts in other environment settings or mirroring than "
                                            "the student's (its episodes may differ)")
         start = time.process_time()
@@ -264,9 +272,7 @@ class Distiller:
         env = make_walk_env(config.controller, basis=config.basis, mirroring=config.spec.mirrored,
                             config=config.env, training=False)
         target_index = env.unwrapped.observation_labels.index("target_speed")
-        labellers = {"teacher": Labeller(teacher, env)}
-        if uphill_teacher is not None:
-            labellers["uphill_teacher"] = Labeller(uphill_teacher, env)
+        labellers = {role: Labeller(walker, env) for role, walker in teachers.items()}
         student = StudentNetwork([env.observation_space.shape[0], *config.net_arch, env.action_space.shape[0]],
                                  env.action_space.low, env.action_space.high)
         observations: list[np.ndarray] = []
@@ -296,9 +302,9 @@ class Distiller:
                     if command_shift:
                         asked = observation.copy()
                         asked[target_index] -= command_shift
-                    ahead = float(body.pelvis_position() @ FORWARD) + UPHILL_LOOKAHEAD_M
-                    if uphill_teacher is not None and terrain.pitch_deg_at(ahead) >= self.uphill_from_deg:
-                        role = "uphill_teacher"
+                    if role == "teacher" and len(labellers) > 1:
+                        role = self._slope_role(terrain.pitch_deg_at(float(body.pelvis_position() @ FORWARD)
+                                                                     + SLOPE_LOOKAHEAD_M), labellers)
                     label = labellers[role].label(asked)
                     observations.append(observation.astype(np.float32))
                     labels.append(label)
@@ -322,13 +328,21 @@ class Distiller:
         self.cpu_hours_ = (time.process_time() - start) / 3600.0
         network = NetworkSpec(activation="relu", output="clip", normalize_observations=True,
                               clip_observation=CLIP_OBSERVATION, epsilon=EPSILON)
-        uphill = ({} if uphill_teacher is None else
-                  {"uphill_teacher": {"name": uphill_teacher.name, "from_deg": self.uphill_from_deg,
-                                      **uphill_teacher.meta}})
-        meta = {"distilled_from": teacher.name, "teacher": teacher.meta, **uphill, "seed": config.seed,
+        from_deg = {"uphill_teacher": self.uphill_from_deg, "downhill_teacher": -self.downhill_from_deg}
+        slope_teachers = {role: {"name": walker.name, "from_deg": from_deg[role], **walker.meta}
+                          for role, walker in teachers.items() if role != "teacher"}
+        meta = {"distilled_from": teacher.name, "teacher": teacher.meta, **slope_teachers, "seed": config.seed,
                 "iterations": self.iterations, "steps_per_iteration": self.steps_per_iteration,
                 "action_noise": self.action_noise, "downhill_command_shift_m_s_per_deg": self.downhill_command_shift,
                 "vaf_last_iteration": round(self.history_[-1].vaf, 4), "cpu_hours": round(self.cpu_hours_, 4)}
         self.student_ = MlpWalker("distilled", config.spec, network, student.arrays(), meta,
                                   config.model_dump(mode="json"))
         return self
+
+    def _slope_role(self, pitch_deg: float, labellers: dict[str, Labeller]) -> str:
+        """Who labels where the ground just ahead is pitched ``pitch_deg`` (degrees, up positive)."""
+        if "uphill_teacher" in labellers and pitch_deg >= self.uphill_from_deg:
+            return "uphill_teacher"
+        if "downhill_teacher" in labellers and pitch_deg <= -self.downhill_from_deg:
+            return "downhill_teacher"
+        return "teacher"

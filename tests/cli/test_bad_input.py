@@ -134,6 +134,8 @@ CASES = [
                                                  "--out", "{out}"], "controller: must be 'independent' or 'synergy'"),
     ("distilling on missing episodes", ["walker", "distill", "synergy-default", "--episodes", "{tmp}/task.yaml",
                                         "--out", "{out}"], "task.yaml"),
+    ("a downhill teacher acting otherwise", ["walker", "distill", "synergy-imitation", "--downhill-teacher",
+                                            "independent-default", "--out", "{out}"], "downhill_teacher: "),
     ("latest of a non-run", ["walker", "export", "{empty_dir}", "--latest", "--out", "{out}"], "config.yaml"),
     ("ranking a run without snapshots", ["walker", "rank", "{empty_dir}"], "no snapshots/"),
     ("unknown condition set", ["evaluate", "zero", "--conditions", "fast", "--out", "{out}"], "fast"),

@@ -136,6 +136,16 @@ def test_a_fraction_of_episodes_on_constant_slopes_within_the_pitch_bound() -> N
     assert not info["terrain"].startswith("slope")
 
 
+def _training_grades_deg(**slopes: float) -> list[float]:
+    """The constant slope (degrees) of ten training episodes, seeds 0-9, every episode on a slope."""
+    walk = WalkEnv(WalkConfig(slope_fraction=1.0, **slopes))
+    grades = []
+    for seed in range(10):
+        walk.reset(seed=seed)
+        grades.append(walk.terrain.grade_deg)
+    return grades
+
+
 def test_constant_slopes_beside_level_ground() -> None:
     walk = WalkEnv(WalkConfig(slope_fraction=0.5, max_pitch_deg=0.0, max_slope_deg=5.0))
     kinds = set()
@@ -146,18 +156,10 @@ def test_constant_slopes_beside_level_ground() -> None:
         kinds.add(sloped)
         assert np.all(np.abs(pitches) <= 5.0) and (sloped or np.all(pitches == 0.0))
     assert kinds == {True, False}
-    uphill = WalkEnv(WalkConfig(slope_fraction=1.0, max_slope_deg=6.0, min_slope_deg=2.0))
-    slopes = []
-    for i in range(10):
-        uphill.reset(seed=i)
-        slopes.append(np.degrees(uphill.terrain.pitches_rad[-1]))
-    assert all(2.0 <= s <= 6.0 for s in slopes) and np.ptp(slopes) > 1.0
-    downhill = WalkEnv(WalkConfig(slope_fraction=1.0, max_slope_deg=-3.0, min_slope_deg=-6.0))
-    grades = []
-    for i in range(10):
-        downhill.reset(seed=i)
-        grades.append(downhill.terrain.grade_deg)
-    assert all(-6.0 <= g <= -3.0 for g in grades) and np.ptp(grades) > 1.0
+    uphill = _training_grades_deg(max_slope_deg=6.0, min_slope_deg=2.0)
+    assert all(2.0 <= s <= 6.0 for s in uphill) and np.ptp(uphill) > 1.0
+    downhill = _training_grades_deg(max_slope_deg=-3.0, min_slope_deg=-6.0)
+    assert all(-6.0 <= g <= -3.0 for g in downhill) and np.ptp(downhill) > 1.0
     with pytest.raises(ValueError, match="min_slope_deg"):
         WalkConfig(max_slope_deg=5.0, min_slope_deg=6.0)
     with pytest.raises(ValueError, match="max_slope_deg"):

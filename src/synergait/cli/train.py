@@ -152,6 +152,11 @@ def walker_distill(
         steps_per_iteration: Annotated[int, typer.Option(min=1, help="Control steps collected per iteration.")
                                        ] = 20_000,
         epochs: Annotated[int, typer.Option(min=1, help="Passes over the data set after each iteration.")] = 10,
+        learning_rate: Annotated[float, typer.Option(help="Adam's step size in the student's refits (a copy of "
+                                                          "the teacher moves by about this much per step).")] = 1e-3,
+        start_from_teacher: Annotated[bool, typer.Option(
+            help="The student starts as a copy of TEACHER (same action space and network) and keeps its observation "
+                 "normalisation: it departs from it only where the labels differ.")] = False,
         action_noise: Annotated[float, typer.Option(min=0.0, help="Std of Gaussian noise on the driver's actions "
                                                                   "while collecting (DART); labels stay clean.")
                                 ] = 0.0,
@@ -167,6 +172,10 @@ def walker_distill(
         downhill_command_shift: Annotated[float, typer.Option(
             min=0.0, help="m/s per degree of downhill grade: there the teacher labels as if asked for the target "
                           "speed minus this x |grade| (recalibrates a walker that overshoots downhill).")] = 0.0,
+        speed_relabels: Annotated[int, typer.Option(
+            min=0, help="Label each visited state this many more times as if asked for another target speed (drawn "
+                        "from the speed curriculum's range), so the student copies the teacher's response to the "
+                        "command.")] = 0,
         episodes: Annotated[Path | None, typer.Option(
             help="YAML of environment settings or a training configuration whose episodes (speeds, slopes, "
                  "terrain, length, reward) the student learns on instead of the teacher's.")] = None,
@@ -189,7 +198,9 @@ def walker_distill(
                             **task)
     distiller = Distiller(config, iterations=iterations, steps_per_iteration=steps_per_iteration, epochs=epochs,
                           action_noise=action_noise, uphill_from_deg=uphill_from_deg,
-                          downhill_from_deg=downhill_from_deg, downhill_command_shift=downhill_command_shift).fit(
+                          downhill_from_deg=downhill_from_deg, downhill_command_shift=downhill_command_shift,
+                          speed_relabels=speed_relabels, learning_rate=learning_rate,
+                          start_from_teacher=start_from_teacher).fit(
         walker, progress=not as_json, uphill_teacher=load_walker(uphill_teacher) if uphill_teacher else None,
         downhill_teacher=load_walker(downhill_teacher) if downhill_teacher else None)
     distiller.student_.save(out)

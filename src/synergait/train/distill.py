@@ -53,6 +53,15 @@ def _wrapper(env: gym.Env, kind: type) -> gym.Wrapper | None:
     return None
 
 
+def _asking(observation: np.ndarray, target_index: int, command_shift: float) -> np.ndarray:
+    """``observation`` with its target speed lowered by ``command_shift`` (m/s): what the teacher is asked."""
+    if not command_shift:
+        return observation
+    asked = observation.copy()
+    asked[target_index] -= command_shift
+    return asked
+
+
 class ActionLayers:
     """An env's action wrappers between a policy's action (body frame) and the muscle excitations."""
 
@@ -84,6 +93,10 @@ def variance_accounted_for(residual_ss: float, total_ss: float) -> float:
 class Labeller:
     """The student action nearest to the teacher's, for the state the student's env is in now.
 
+    A teacher acting in the student's action space (:attr:`same_action_space`) labels with its own action: any
+    action that commands the same excitations would do (clipped excitations have many), and the teacher's own
+    is the one its network computes, so a student can copy that network exactly.
+
     Args:
         teacher: a walker in the student's environment settings, in any action space.
         student_env: the student's env: its wrappers give the frame, the feed-forward phase and the action layout.
@@ -96,7 +109,18 @@ class Labeller:
         self._teacher = ActionLayers(teacher.make_env())  # lends its action layers; never stepped
         if (self._teacher.feed_forward is None) != (self._student.feed_forward is None):
             raise ParameterError("teacher", f"'{teacher.name}' and its student differ in env.action.feed_forward")
+        self.same_action_space = self._same_action_space(student_env)
         self.residual_ss = self.total_ss = 0.0
+
+    def _same_action_space(self, student_env: gym.Env) -> bool:
+        """Whether the teacher's actions mean what the student's do (one controller, one basis, one way of acting)."""
+        if student_env.unwrapped.config.acting() != self.teacher.spec.env.acting():
+            return False
+        teacher, student = self._teacher.synergy, self._student.synergy
+        if teacher is None or student is None:
+            return teacher is student
+        return all(a.muscles == b.muscles and np.array_equal(a.weights, b.weights)
+                   for a, b in ((teacher.right_basis, student.right_basis), (teacher.left_basis, student.left_basis)))
 
     @property
     def vaf(self) -> float:
@@ -107,22 +131,19 @@ class Labeller:
     def _mirrored(self) -> bool:
         return self._mirroring is not None and self._mirroring.mirrored
 
-    def teacher_excitations(self, observation: np.ndarray) -> np.ndarray:
-        """The muscle excitations the teacher commands in this state, shape ``(n_muscles,)``, body frame."""
-        action = self.teacher.act(observation)
-        if self._mirrored():
-            action = self._teacher.mirror(action)
-        if self._teacher.feed_forward is not None and self._student.feed_forward is not None:
-            self._teacher.feed_forward.phase_percent = self._student.feed_forward.phase_percent.copy()
-        return self._teacher.excitations(action)
-
     def label(self, observation: np.ndarray) -> np.ndarray:
         """The student's action (in its own frame) nearest to the teacher's command for ``observation``."""
-        excitations = self.teacher_excitations(observation)
-        action = self._student.action_for(excitations)
-        self.residual_ss += float(np.sum((self._student.excitations(action) - excitations) ** 2))
+        action = self.teacher.act(observation)
+        body_action = self._teacher.mirror(action) if self._mirrored() else action
+        if self._teacher.feed_forward is not None and self._student.feed_forward is not None:
+            self._teacher.feed_forward.phase_percent = self._student.feed_forward.phase_percent.copy()
+        excitations = self._teacher.excitations(body_action)  # body frame, shape (n_muscles,)
+        if not self.same_action_space:
+            body_action = self._student.action_for(excitations)
+            action = self._student.mirror(body_action) if self._mirrored() else body_action
+        self.residual_ss += float(np.sum((self._student.excitations(body_action) - excitations) ** 2))
         self.total_ss += float(np.sum(excitations**2))
-        return (self._student.mirror(action) if self._mirrored() else action).astype(np.float32)
+        return action.astype(np.float32)
 
 
 class StudentNetwork(torch.nn.Module):
@@ -133,6 +154,25 @@ class StudentNetwork(torch.nn.Module):
         self.layers = torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
         self.low, self.high = low, high
         self.obs_mean, self.obs_var = np.zeros(sizes[0]), np.ones(sizes[0])
+        self.fixed_normalisation = False
+
+    @classmethod
+    def copy_of(cls, walker: MlpWalker, low: np.ndarray, high: np.ndarray) -> StudentNetwork:
+        """A network acting as ``walker`` does (a ReLU policy, observations normalised), its observation
+        normalisation kept through every refit, so that it stays the walker wherever the labels agree."""
+        network = walker.network
+        if network.activation != "relu" or not network.normalize_observations or network.output != "clip" or (
+                network.clip_observation, network.epsilon) != (CLIP_OBSERVATION, EPSILON):
+            raise ParameterError("teacher", f"'{walker.name}' is not a ReLU policy on normalised observations: a "
+                                            "student cannot start as its copy")
+        student = cls([walker.layers[0][0].shape[1], *(w.shape[0] for w, _ in walker.layers)], low, high)
+        with torch.no_grad():
+            for layer, (weight, bias) in zip(student.layers, walker.layers, strict=True):
+                layer.weight.copy_(torch.as_tensor(weight))
+                layer.bias.copy_(torch.as_tensor(bias))
+        student.obs_mean, student.obs_var = walker.obs_mean.copy(), walker.obs_var.copy()
+        student.fixed_normalisation = True
+        return student
 
     def forward(self, observations: np.ndarray) -> torch.Tensor:
         normalised = np.clip((observations - self.obs_mean) / np.sqrt(self.obs_var + EPSILON),
@@ -148,19 +188,29 @@ class StudentNetwork(torch.nn.Module):
 
     def fit(self, observations: np.ndarray, labels: np.ndarray, *, epochs: int, batch_size: int,
             learning_rate: float, seed: int) -> float:
-        """Refit on the whole data set (normalisation statistics included); returns the final mean squared error."""
-        self.obs_mean, self.obs_var = observations.mean(axis=0), observations.var(axis=0)
+        """Refit on the whole data set (normalisation statistics included unless fixed); returns the final mean
+        squared error of the actions executed (the output clipped to the action bounds)."""
+        if not self.fixed_normalisation:
+            self.obs_mean, self.obs_var = observations.mean(axis=0), observations.var(axis=0)
         targets = torch.as_tensor(labels)
         optimiser = torch.optim.Adam(self.parameters(), lr=learning_rate)
         generator = torch.Generator().manual_seed(seed)
         for _ in range(epochs):
             for rows in torch.randperm(len(labels), generator=generator).split(batch_size):
-                loss = torch.mean((self(observations[rows.numpy()]) - targets[rows]) ** 2)
+                loss = torch.mean(self._executed_error(observations[rows.numpy()], targets[rows]) ** 2)
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
         with torch.no_grad():
-            return float(torch.mean((self(observations) - targets) ** 2))
+            return float(torch.mean(self._executed_error(observations, targets) ** 2))
+
+    def _executed_error(self, observations: np.ndarray, targets: torch.Tensor) -> torch.Tensor:
+        """Output minus label, zero where both lie at or beyond the same action bound (the clip executes the label
+        there: a copied PPO policy's means beyond its bounds stay as they are)."""
+        output = self(observations)
+        low, high = torch.as_tensor(self.low), torch.as_tensor(self.high)
+        executed = ((targets >= high) & (output >= high)) | ((targets <= low) & (output <= low))
+        return torch.where(executed, 0.0, output - targets)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The weights as a walker stores them (``w0, b0, ...``, ``obs_mean``, ``obs_var``)."""
@@ -232,6 +282,15 @@ class Distiller:
             observes the real target). A walker that overshoots its target downhill by a steady offset, and walks
             steadily at the target when asked for less, becomes a student that walks the target it is given;
             a walker distilled into its own action space this way is a copy recalibrated downhill.
+        speed_relabels: how many more times each visited state is labelled as if the target speed were another
+            one, drawn uniformly from the episodes' speed curriculum's range (the observation's target speed
+            changed with it). Within an episode the target speed never changes and comes with the states of walking
+            at it, so a student fitted on visited states alone learns only part of the teacher's response to the
+            command; the relabelled states hold that response apart from the states.
+        start_from_teacher: the student starts as a copy of the first teacher (which must act in the student's
+            action space with the student's ``net_arch``), observation normalisation included and kept: it then
+            departs from the teacher only where the labels (the other teachers', on their slopes) ask it to, rather
+            than refitting all of the teacher's behaviour with a fit's error (best with a small ``learning_rate``).
 
     Attributes (after :meth:`fit`): ``student_`` (an :class:`MlpWalker`), ``history_`` (one
     :class:`DistillationRound` per iteration), ``cpu_hours_``.
@@ -240,19 +299,24 @@ class Distiller:
     def __init__(self, config: TrainConfig, *, iterations: int = 6, steps_per_iteration: int = 20_000,
                  epochs: int = 10, batch_size: int = 256, learning_rate: float = 1e-3,
                  action_noise: float = 0.0, uphill_from_deg: float = 2.0, downhill_from_deg: float = 2.0,
-                 downhill_command_shift: float = 0.0) -> None:
+                 downhill_command_shift: float = 0.0, speed_relabels: int = 0,
+                 start_from_teacher: bool = False) -> None:
         for name, value in (("iterations", iterations), ("steps_per_iteration", steps_per_iteration),
                             ("epochs", epochs), ("batch_size", batch_size)):
             if value < 1:
                 raise ParameterError(name, f"must be at least 1, got {value}")
-        for name, value in (("action_noise", action_noise), ("downhill_from_deg", downhill_from_deg),
+        for name, value in (("action_noise", action_noise), ("speed_relabels", speed_relabels),
+                            ("downhill_from_deg", downhill_from_deg),
                             ("downhill_command_shift", downhill_command_shift)):
             if value < 0:
                 raise ParameterError(name, f"must be at least 0, got {value}")
+        if not learning_rate > 0:
+            raise ParameterError("learning_rate", f"must be above 0, got {learning_rate}")
         self.config, self.iterations, self.steps_per_iteration = config, iterations, steps_per_iteration
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.action_noise, self.uphill_from_deg = action_noise, uphill_from_deg
         self.downhill_from_deg, self.downhill_command_shift = downhill_from_deg, downhill_command_shift
+        self.speed_relabels, self.start_from_teacher = speed_relabels, start_from_teacher
 
     def fit(self, teacher: MlpWalker, progress: bool = False, *, uphill_teacher: MlpWalker | None = None,
             downhill_teacher: MlpWalker | None = None) -> Distiller:
@@ -266,6 +330,9 @@ class Distiller:
             if walker.spec.env.acting() != config.env.acting() or walker.spec.mirrored != config.spec.mirrored:
                 raise ParameterError(role, f"'{walker.name}' acts in other environment settings or mirroring than "
                                            "the student's (its episodes may differ)")
+        if self.speed_relabels and config.env.fixed_speed_m_s is not None:
+            raise ParameterError("speed_relabels", "needs episodes on the speed curriculum, not one fixed speed")
+        speed_range = min(config.env.speed_curriculum), max(config.env.speed_curriculum)
         start = time.process_time()
         torch.manual_seed(config.seed)
         torch.set_num_threads(config.torch_threads)  # as the trainer: more threads collapse beside other work
@@ -273,12 +340,12 @@ class Distiller:
                             config=config.env, training=False)
         target_index = env.unwrapped.observation_labels.index("target_speed")
         labellers = {role: Labeller(walker, env) for role, walker in teachers.items()}
-        student = StudentNetwork([env.observation_space.shape[0], *config.net_arch, env.action_space.shape[0]],
-                                 env.action_space.low, env.action_space.high)
+        student = self._start(teacher, labellers["teacher"], env)
         observations: list[np.ndarray] = []
         labels: list[np.ndarray] = []
         self.history_: list[DistillationRound] = []
         noise = np.random.default_rng(config.seed)
+        relabel_speeds = np.random.default_rng([config.seed, 1])
         seed: int | None = config.seed  # the first reset only: later ones go on through the speed curriculum
         for iteration in track(range(self.iterations), description="distilling", disable=not progress,
                                console=Console(stderr=True)):
@@ -298,16 +365,17 @@ class Distiller:
                 command_shift = self.downhill_command_shift * max(0.0, -grade)
                 length, done, role = 0, False, "teacher"
                 while not done and collected < self.steps_per_iteration:
-                    asked = observation
-                    if command_shift:
-                        asked = observation.copy()
-                        asked[target_index] -= command_shift
                     if role == "teacher" and len(labellers) > 1:
                         role = self._slope_role(terrain.pitch_deg_at(float(body.pelvis_position() @ FORWARD)
                                                                      + SLOPE_LOOKAHEAD_M), labellers)
-                    label = labellers[role].label(asked)
-                    observations.append(observation.astype(np.float32))
-                    labels.append(label)
+                    states = [observation] + [observation.copy() for _ in range(self.speed_relabels)]
+                    for relabelled in states[1:]:
+                        relabelled[target_index] = relabel_speeds.uniform(*speed_range)
+                    state_labels = [labellers[role].label(_asking(state, target_index, command_shift))
+                                    for state in states]
+                    observations.extend(state.astype(np.float32) for state in states)
+                    labels.extend(state_labels)
+                    label = state_labels[0]
                     action = label if driver == "teacher" else student.act(observation)
                     if self.action_noise > 0:
                         action = np.clip(action + self.action_noise * noise.standard_normal(action.shape),
@@ -334,10 +402,24 @@ class Distiller:
         meta = {"distilled_from": teacher.name, "teacher": teacher.meta, **slope_teachers, "seed": config.seed,
                 "iterations": self.iterations, "steps_per_iteration": self.steps_per_iteration,
                 "action_noise": self.action_noise, "downhill_command_shift_m_s_per_deg": self.downhill_command_shift,
+                "speed_relabels": self.speed_relabels, "start_from_teacher": self.start_from_teacher,
+                "learning_rate": self.learning_rate,
                 "vaf_last_iteration": round(self.history_[-1].vaf, 4), "cpu_hours": round(self.cpu_hours_, 4)}
         self.student_ = MlpWalker("distilled", config.spec, network, student.arrays(), meta,
                                   config.model_dump(mode="json"))
         return self
+
+    def _start(self, teacher: MlpWalker, labeller: Labeller, env: gym.Env) -> StudentNetwork:
+        """The student before the first fit: a fresh network, or the teacher's copy."""
+        low, high = env.action_space.low, env.action_space.high
+        if not self.start_from_teacher:
+            return StudentNetwork([env.observation_space.shape[0], *self.config.net_arch, env.action_space.shape[0]],
+                                  low, high)
+        hidden = [weight.shape[0] for weight, _ in teacher.layers[:-1]]
+        if not labeller.same_action_space or hidden != list(self.config.net_arch):
+            raise ParameterError("start_from_teacher", f"'{teacher.name}' acts in another action space or network "
+                                                       f"(hidden layers {hidden}) than the student's")
+        return StudentNetwork.copy_of(teacher, low, high)
 
     def _slope_role(self, pitch_deg: float, labellers: dict[str, Labeller]) -> str:
         """Who labels where the ground just ahead is pitched ``pitch_deg`` (degrees, up positive)."""

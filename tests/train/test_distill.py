@@ -152,41 +152,6 @@ def test_a_downhill_command_shift_relabels_downhill_episodes_only() -> None:
         Distiller(student, downhill_command_shift=-0.01)
 
 
-def test_speed_relabels_teach_the_student_the_teachers_response_to_the_target_speed() -> None:
-    teacher = load_walker(TEACHER)
-    env = teacher.spec.env.model_copy(update={"fixed_speed_m_s": None, "fixed_slope_deg": None})
-    student = student_config(teacher, "independent", env=env, net_arch=[64])
-    steps = 100  # all in the curriculum's first episode, at 0.7 m/s
-    students = {relabels: Distiller(student, iterations=1, steps_per_iteration=steps, epochs=300,
-                                    speed_relabels=relabels).fit(teacher) for relabels in (0, 3)}
-    assert [d.history_[0].samples for d in students.values()] == [steps, 4 * steps]
-    assert students[0].history_[0].episode_steps == students[3].history_[0].episode_steps  # the same states
-    assert students[3].student_.meta["speed_relabels"] == 3
-
-    walk = teacher.make_env(speed_m_s=0.7)
-    target = walk.unwrapped.observation_labels.index("target_speed")
-    observation, _ = walk.reset(seed=0)
-    states = []
-    for _ in range(steps):
-        states.append(observation)
-        observation, *_ = walk.step(teacher.act(observation))
-
-    def response(walker: object) -> np.ndarray:  # action asked for 1.6 m/s minus asked for 0.8, on each state
-        asked = {speed: [walker.act(np.where(np.arange(len(s)) == target, speed, s)) for s in states]
-                 for speed in (0.8, 1.6)}
-        return np.array(asked[1.6]) - np.array(asked[0.8])
-
-    wanted = response(teacher).ravel()
-    share = {relabels: float(response(d.student_).ravel() @ wanted / (wanted @ wanted))
-             for relabels, d in students.items()}
-    assert share[0] == 0.0 and share[3] > 0.2  # one speed seen: the plain student cannot know the response
-    with pytest.raises(ParameterError, match="speed_relabels: must be at least 0"):
-        Distiller(student, speed_relabels=-1)
-    fixed = student.model_copy(update={"env": env.model_copy(update={"fixed_speed_m_s": 1.2})})
-    with pytest.raises(ParameterError, match="speed_relabels: needs episodes on the speed curriculum"):
-        Distiller(fixed, iterations=1, steps_per_iteration=1, speed_relabels=1).fit(teacher)
-
-
 def test_a_student_started_as_its_teachers_copy_stays_it_where_the_teacher_labels() -> None:
     teacher = load_walker("synergy-imitation")
     student = student_config(teacher, "synergy", teacher.spec.basis)

@@ -172,10 +172,6 @@ def walker_distill(
         downhill_command_shift: Annotated[float, typer.Option(
             min=0.0, help="m/s per degree of downhill grade: there the teacher labels as if asked for the target "
                           "speed minus this x |grade| (recalibrates a walker that overshoots downhill).")] = 0.0,
-        speed_relabels: Annotated[int, typer.Option(
-            min=0, help="Label each visited state this many more times as if asked for another target speed (drawn "
-                        "from the speed curriculum's range), so the student copies the teacher's response to the "
-                        "command.")] = 0,
         episodes: Annotated[Path | None, typer.Option(
             help="YAML of environment settings or a training configuration whose episodes (speeds, slopes, "
                  "terrain, length, reward) the student learns on instead of the teacher's.")] = None,
@@ -199,7 +195,7 @@ def walker_distill(
     distiller = Distiller(config, iterations=iterations, steps_per_iteration=steps_per_iteration, epochs=epochs,
                           action_noise=action_noise, uphill_from_deg=uphill_from_deg,
                           downhill_from_deg=downhill_from_deg, downhill_command_shift=downhill_command_shift,
-                          speed_relabels=speed_relabels, learning_rate=learning_rate,
+                          learning_rate=learning_rate,
                           start_from_teacher=start_from_teacher).fit(
         walker, progress=not as_json, uphill_teacher=load_walker(uphill_teacher) if uphill_teacher else None,
         downhill_teacher=load_walker(downhill_teacher) if downhill_teacher else None)

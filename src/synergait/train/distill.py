@@ -53,15 +53,6 @@ def _wrapper(env: gym.Env, kind: type) -> gym.Wrapper | None:
     return None
 
 
-def _asking(observation: np.ndarray, target_index: int, command_shift: float) -> np.ndarray:
-    """``observation`` with its target speed lowered by ``command_shift`` (m/s): what the teacher is asked."""
-    if not command_shift:
-        return observation
-    asked = observation.copy()
-    asked[target_index] -= command_shift
-    return asked
-
-
 class ActionLayers:
     """An env's action wrappers between a policy's action (body frame) and the muscle excitations."""
 
@@ -282,11 +273,6 @@ class Distiller:
             observes the real target). A walker that overshoots its target downhill by a steady offset, and walks
             steadily at the target when asked for less, becomes a student that walks the target it is given;
             a walker distilled into its own action space this way is a copy recalibrated downhill.
-        speed_relabels: how many more times each visited state is labelled as if the target speed were another
-            one, drawn uniformly from the episodes' speed curriculum's range (the observation's target speed
-            changed with it). Within an episode the target speed never changes and comes with the states of walking
-            at it, so a student fitted on visited states alone learns only part of the teacher's response to the
-            command; the relabelled states hold that response apart from the states.
         start_from_teacher: the student starts as a copy of the first teacher (which must act in the student's
             action space with the student's ``net_arch``), observation normalisation included and kept: it then
             departs from the teacher only where the labels (the other teachers', on their slopes) ask it to, rather
@@ -299,14 +285,12 @@ class Distiller:
     def __init__(self, config: TrainConfig, *, iterations: int = 6, steps_per_iteration: int = 20_000,
                  epochs: int = 10, batch_size: int = 256, learning_rate: float = 1e-3,
                  action_noise: float = 0.0, uphill_from_deg: float = 2.0, downhill_from_deg: float = 2.0,
-                 downhill_command_shift: float = 0.0, speed_relabels: int = 0,
-                 start_from_teacher: bool = False) -> None:
+                 downhill_command_shift: float = 0.0, start_from_teacher: bool = False) -> None:
         for name, value in (("iterations", iterations), ("steps_per_iteration", steps_per_iteration),
                             ("epochs", epochs), ("batch_size", batch_size)):
             if value < 1:
                 raise ParameterError(name, f"must be at least 1, got {value}")
-        for name, value in (("action_noise", action_noise), ("speed_relabels", speed_relabels),
-                            ("downhill_from_deg", downhill_from_deg),
+        for name, value in (("action_noise", action_noise), ("downhill_from_deg", downhill_from_deg),
                             ("downhill_command_shift", downhill_command_shift)):
             if value < 0:
                 raise ParameterError(name, f"must be at least 0, got {value}")
@@ -316,7 +300,7 @@ class Distiller:
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.action_noise, self.uphill_from_deg = action_noise, uphill_from_deg
         self.downhill_from_deg, self.downhill_command_shift = downhill_from_deg, downhill_command_shift
-        self.speed_relabels, self.start_from_teacher = speed_relabels, start_from_teacher
+        self.start_from_teacher = start_from_teacher
 
     def fit(self, teacher: MlpWalker, progress: bool = False, *, uphill_teacher: MlpWalker | None = None,
             downhill_teacher: MlpWalker | None = None) -> Distiller:
@@ -330,9 +314,6 @@ class Distiller:
             if walker.spec.env.acting() != config.env.acting() or walker.spec.mirrored != config.spec.mirrored:
                 raise ParameterError(role, f"'{walker.name}' acts in other environment settings or mirroring than "
                                            "the student's (its episodes may differ)")
-        if self.speed_relabels and config.env.fixed_speed_m_s is not None:
-            raise ParameterError("speed_relabels", "needs episodes on the speed curriculum, not one fixed speed")
-        speed_range = min(config.env.speed_curriculum), max(config.env.speed_curriculum)
         start = time.process_time()
         torch.manual_seed(config.seed)
         torch.set_num_threads(config.torch_threads)  # as the trainer: more threads collapse beside other work
@@ -345,7 +326,6 @@ class Distiller:
         labels: list[np.ndarray] = []
         self.history_: list[DistillationRound] = []
         noise = np.random.default_rng(config.seed)
-        relabel_speeds = np.random.default_rng([config.seed, 1])
         seed: int | None = config.seed  # the first reset only: later ones go on through the speed curriculum
         for iteration in track(range(self.iterations), description="distilling", disable=not progress,
                                console=Console(stderr=True)):
@@ -368,14 +348,13 @@ class Distiller:
                     if role == "teacher" and len(labellers) > 1:
                         role = self._slope_role(terrain.pitch_deg_at(float(body.pelvis_position() @ FORWARD)
                                                                      + SLOPE_LOOKAHEAD_M), labellers)
-                    states = [observation] + [observation.copy() for _ in range(self.speed_relabels)]
-                    for relabelled in states[1:]:
-                        relabelled[target_index] = relabel_speeds.uniform(*speed_range)
-                    state_labels = [labellers[role].label(_asking(state, target_index, command_shift))
-                                    for state in states]
-                    observations.extend(state.astype(np.float32) for state in states)
-                    labels.extend(state_labels)
-                    label = state_labels[0]
+                    asked = observation
+                    if command_shift:
+                        asked = observation.copy()
+                        asked[target_index] -= command_shift
+                    label = labellers[role].label(asked)
+                    observations.append(observation.astype(np.float32))
+                    labels.append(label)
                     action = label if driver == "teacher" else student.act(observation)
                     if self.action_noise > 0:
                         action = np.clip(action + self.action_noise * noise.standard_normal(action.shape),
@@ -402,7 +381,7 @@ class Distiller:
         meta = {"distilled_from": teacher.name, "teacher": teacher.meta, **slope_teachers, "seed": config.seed,
                 "iterations": self.iterations, "steps_per_iteration": self.steps_per_iteration,
                 "action_noise": self.action_noise, "downhill_command_shift_m_s_per_deg": self.downhill_command_shift,
-                "speed_relabels": self.speed_relabels, "start_from_teacher": self.start_from_teacher,
+                "start_from_teacher": self.start_from_teacher,
                 "learning_rate": self.learning_rate,
                 "vaf_last_iteration": round(self.history_[-1].vaf, 4), "cpu_hours": round(self.cpu_hours_, 4)}
         self.student_ = MlpWalker("distilled", config.spec, network, student.arrays(), meta,

@@ -171,3 +171,20 @@ def test_a_student_started_as_its_teachers_copy_stays_it_where_the_teacher_label
     assert copied.meta["start_from_teacher"] is True
     with pytest.raises(ParameterError, match="start_from_teacher: 'synergy-imitation' acts in another action space"):
         Distiller(student_config(teacher, "independent"), start_from_teacher=True).fit(teacher)
+
+
+def test_balanced_teachers_weigh_alike_however_few_their_labels() -> None:
+    from synergait.train.distill import StudentNetwork, _balanced
+
+    # One state labelled 0 by the first teacher 90 times and 1 by a slope teacher 10 times: the fit's answer is the
+    # weighted mean of the labels, 0.1 plain and 0.5 balanced.
+    observations = np.zeros((100, 3))
+    labels = np.r_[np.zeros(90), np.ones(10)].astype(np.float32)[:, None]
+    groups = np.r_[np.zeros(90, int), np.full(10, 2)]
+    assert np.allclose(_balanced(groups)[[0, -1]], [100 / 180, 100 / 20])
+    answers = []
+    for weights in (None, _balanced(groups)):
+        network = StudentNetwork([3, 8, 1], np.array([-2.0]), np.array([2.0]))
+        network.fit(observations, labels, weights, epochs=300, batch_size=100, learning_rate=1e-2, seed=0)
+        answers.append(float(network.act(np.zeros(3))[0]))
+    assert answers == pytest.approx([0.1, 0.5], abs=0.03)

@@ -172,6 +172,9 @@ def walker_distill(
         downhill_command_shift: Annotated[float, typer.Option(
             min=0.0, help="m/s per degree of downhill grade: there the teacher labels as if asked for the target "
                           "speed minus this x |grade| (recalibrates a walker that overshoots downhill).")] = 0.0,
+        balance_teachers: Annotated[bool, typer.Option(
+            help="Each teacher's labels weigh alike in the student's refits, however few states its slope holds.")
+                                    ] = False,
         episodes: Annotated[Path | None, typer.Option(
             help="YAML of environment settings or a training configuration whose episodes (speeds, slopes, "
                  "terrain, length, reward) the student learns on instead of the teacher's.")] = None,
@@ -196,7 +199,7 @@ def walker_distill(
                           action_noise=action_noise, uphill_from_deg=uphill_from_deg,
                           downhill_from_deg=downhill_from_deg, downhill_command_shift=downhill_command_shift,
                           learning_rate=learning_rate,
-                          start_from_teacher=start_from_teacher).fit(
+                          start_from_teacher=start_from_teacher, balance_teachers=balance_teachers).fit(
         walker, progress=not as_json, uphill_teacher=load_walker(uphill_teacher) if uphill_teacher else None,
         downhill_teacher=load_walker(downhill_teacher) if downhill_teacher else None)
     distiller.student_.save(out)

@@ -81,6 +81,12 @@ def variance_accounted_for(residual_ss: float, total_ss: float) -> float:
     return 1.0 - residual_ss / total_ss if total_ss > 0 else float("nan")
 
 
+def _balanced(groups: np.ndarray) -> np.ndarray:
+    """Per-sample weights (mean 1) under which every group present weighs alike, shape ``groups.shape``."""
+    present, index, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    return (len(groups) / (len(present) * counts))[index]
+
+
 class Labeller:
     """The student action nearest to the teacher's, for the state the student's env is in now.
 
@@ -177,23 +183,26 @@ class StudentNetwork(torch.nn.Module):
         with torch.no_grad():
             return np.clip(self(observation[None])[0].numpy(), self.low, self.high)
 
-    def fit(self, observations: np.ndarray, labels: np.ndarray, *, epochs: int, batch_size: int,
-            learning_rate: float, seed: int) -> float:
+    def fit(self, observations: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None, *, epochs: int,
+            batch_size: int, learning_rate: float, seed: int) -> float:
         """Refit on the whole data set (normalisation statistics included unless fixed); returns the final mean
-        squared error of the actions executed (the output clipped to the action bounds)."""
+        squared error of the actions executed (the output clipped to the action bounds), each label weighted by
+        ``weights`` (shape ``(n_labels,)``, mean 1; None: alike)."""
         if not self.fixed_normalisation:
             self.obs_mean, self.obs_var = observations.mean(axis=0), observations.var(axis=0)
         targets = torch.as_tensor(labels)
+        weight = torch.ones(len(labels)) if weights is None else torch.as_tensor(weights, dtype=torch.float32)
         optimiser = torch.optim.Adam(self.parameters(), lr=learning_rate)
         generator = torch.Generator().manual_seed(seed)
         for _ in range(epochs):
             for rows in torch.randperm(len(labels), generator=generator).split(batch_size):
-                loss = torch.mean(self._executed_error(observations[rows.numpy()], targets[rows]) ** 2)
+                error = self._executed_error(observations[rows.numpy()], targets[rows])
+                loss = torch.mean(weight[rows, None] * error**2)
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
         with torch.no_grad():
-            return float(torch.mean(self._executed_error(observations, targets) ** 2))
+            return float(torch.mean(weight[:, None] * self._executed_error(observations, targets) ** 2))
 
     def _executed_error(self, observations: np.ndarray, targets: torch.Tensor) -> torch.Tensor:
         """Output minus label, zero where both lie at or beyond the same action bound (the clip executes the label
@@ -277,6 +286,8 @@ class Distiller:
             action space with the student's ``net_arch``), observation normalisation included and kept: it then
             departs from the teacher only where the labels (the other teachers', on their slopes) ask it to, rather
             than refitting all of the teacher's behaviour with a fit's error (best with a small ``learning_rate``).
+        balance_teachers: each teacher's labels weigh alike in the refits, however few of the states its ground
+            holds (slope teachers label only past the level approach, and the student falls there soonest).
 
     Attributes (after :meth:`fit`): ``student_`` (an :class:`MlpWalker`), ``history_`` (one
     :class:`DistillationRound` per iteration), ``cpu_hours_``.
@@ -285,7 +296,8 @@ class Distiller:
     def __init__(self, config: TrainConfig, *, iterations: int = 6, steps_per_iteration: int = 20_000,
                  epochs: int = 10, batch_size: int = 256, learning_rate: float = 1e-3,
                  action_noise: float = 0.0, uphill_from_deg: float = 2.0, downhill_from_deg: float = 2.0,
-                 downhill_command_shift: float = 0.0, start_from_teacher: bool = False) -> None:
+                 downhill_command_shift: float = 0.0, start_from_teacher: bool = False,
+                 balance_teachers: bool = False) -> None:
         for name, value in (("iterations", iterations), ("steps_per_iteration", steps_per_iteration),
                             ("epochs", epochs), ("batch_size", batch_size)):
             if value < 1:
@@ -300,7 +312,7 @@ class Distiller:
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.action_noise, self.uphill_from_deg = action_noise, uphill_from_deg
         self.downhill_from_deg, self.downhill_command_shift = downhill_from_deg, downhill_command_shift
-        self.start_from_teacher = start_from_teacher
+        self.start_from_teacher, self.balance_teachers = start_from_teacher, balance_teachers
 
     def fit(self, teacher: MlpWalker, progress: bool = False, *, uphill_teacher: MlpWalker | None = None,
             downhill_teacher: MlpWalker | None = None) -> Distiller:
@@ -324,6 +336,7 @@ class Distiller:
         student = self._start(teacher, labellers["teacher"], env)
         observations: list[np.ndarray] = []
         labels: list[np.ndarray] = []
+        labelled_by: list[int] = []  # each label's teacher, an index into TEACHER_ROLES
         self.history_: list[DistillationRound] = []
         noise = np.random.default_rng(config.seed)
         seed: int | None = config.seed  # the first reset only: later ones go on through the speed curriculum
@@ -355,6 +368,7 @@ class Distiller:
                     label = labellers[role].label(asked)
                     observations.append(observation.astype(np.float32))
                     labels.append(label)
+                    labelled_by.append(TEACHER_ROLES.index(role))
                     action = label if driver == "teacher" else student.act(observation)
                     if self.action_noise > 0:
                         action = np.clip(action + self.action_noise * noise.standard_normal(action.shape),
@@ -365,7 +379,8 @@ class Distiller:
                     collected += 1
                 lengths.append(length)
                 roles.append(role)
-            loss = student.fit(np.array(observations), np.array(labels), epochs=self.epochs,
+            weights = _balanced(np.array(labelled_by)) if self.balance_teachers else None
+            loss = student.fit(np.array(observations), np.array(labels), weights, epochs=self.epochs,
                                batch_size=self.batch_size, learning_rate=self.learning_rate, seed=config.seed)
             vaf = variance_accounted_for(sum(labeller.residual_ss for labeller in labellers.values()),
                                          sum(labeller.total_ss for labeller in labellers.values()))
@@ -381,7 +396,7 @@ class Distiller:
         meta = {"distilled_from": teacher.name, "teacher": teacher.meta, **slope_teachers, "seed": config.seed,
                 "iterations": self.iterations, "steps_per_iteration": self.steps_per_iteration,
                 "action_noise": self.action_noise, "downhill_command_shift_m_s_per_deg": self.downhill_command_shift,
-                "start_from_teacher": self.start_from_teacher,
+                "start_from_teacher": self.start_from_teacher, "balance_teachers": self.balance_teachers,
                 "learning_rate": self.learning_rate,
                 "vaf_last_iteration": round(self.history_[-1].vaf, 4), "cpu_hours": round(self.cpu_hours_, 4)}
         self.student_ = MlpWalker("distilled", config.spec, network, student.arrays(), meta,

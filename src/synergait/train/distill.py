@@ -336,7 +336,7 @@ class Distiller:
         student = self._start(teacher, labellers["teacher"], env)
         observations: list[np.ndarray] = []
         labels: list[np.ndarray] = []
-        labelled_by: list[int] = []  # each label's teacher, an index into TEACHER_ROLES
+        labelled_by: list[str] = []  # each label's teacher's role
         self.history_: list[DistillationRound] = []
         noise = np.random.default_rng(config.seed)
         seed: int | None = config.seed  # the first reset only: later ones go on through the speed curriculum
@@ -368,7 +368,7 @@ class Distiller:
                     label = labellers[role].label(asked)
                     observations.append(observation.astype(np.float32))
                     labels.append(label)
-                    labelled_by.append(TEACHER_ROLES.index(role))
+                    labelled_by.append(role)
                     action = label if driver == "teacher" else student.act(observation)
                     if self.action_noise > 0:
                         action = np.clip(action + self.action_noise * noise.standard_normal(action.shape),

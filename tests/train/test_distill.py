@@ -152,6 +152,23 @@ def test_a_downhill_command_shift_relabels_downhill_episodes_only() -> None:
         Distiller(student, downhill_command_shift=-0.01)
 
 
+def test_a_slow_command_shift_relabels_slow_targets_only() -> None:
+    teacher = load_walker("synergy-default")  # trained across speeds: its labels follow the target
+    students = {}
+    for speed in (0.8, 1.2):
+        env = teacher.spec.env.model_copy(update={"fixed_speed_m_s": speed, "fixed_slope_deg": 0.0})
+        student = student_config(teacher, "independent", env=env, net_arch=[16])
+        students[speed] = [Distiller(student, iterations=1, steps_per_iteration=40, epochs=1,
+                                     slow_command_shift=shift).fit(teacher).student_ for shift in (0.0, 0.5)]
+    plain, shifted = students[0.8]
+    assert shifted.meta["slow_command_shift"] == 0.5
+    assert not np.allclose(plain.layers[0][0], shifted.layers[0][0])  # labelled as if asked for 0.6 m/s
+    level_plain, level_shifted = students[1.2]
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(level_plain.layers, level_shifted.layers, strict=True))
+    with pytest.raises(ParameterError, match="slow_command_shift: must be at least 0"):
+        Distiller(student, slow_command_shift=-0.1)
+
+
 def test_a_student_started_as_its_teachers_copy_stays_it_where_the_teacher_labels() -> None:
     teacher = load_walker("synergy-imitation")
     student = student_config(teacher, "synergy", teacher.spec.basis)

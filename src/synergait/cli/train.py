@@ -172,6 +172,10 @@ def walker_distill(
         downhill_command_shift: Annotated[float, typer.Option(
             min=0.0, help="m/s per degree of downhill grade: there the teacher labels as if asked for the target "
                           "speed minus this x |grade| (recalibrates a walker that overshoots downhill).")] = 0.0,
+        slow_command_shift: Annotated[float, typer.Option(
+            min=0.0, help="m/s per m/s of target speed below 1.2 m/s: there the teacher labels as if asked for the "
+                          "target minus this x (1.2 - target) (recalibrates a walker that overshoots slow targets).")
+                                      ] = 0.0,
         balance_teachers: Annotated[bool, typer.Option(
             help="Each teacher's labels weigh alike in the student's refits, however few states its slope holds.")
                                     ] = False,
@@ -198,7 +202,7 @@ def walker_distill(
     distiller = Distiller(config, iterations=iterations, steps_per_iteration=steps_per_iteration, epochs=epochs,
                           action_noise=action_noise, uphill_from_deg=uphill_from_deg,
                           downhill_from_deg=downhill_from_deg, downhill_command_shift=downhill_command_shift,
-                          learning_rate=learning_rate,
+                          slow_command_shift=slow_command_shift, learning_rate=learning_rate,
                           start_from_teacher=start_from_teacher, balance_teachers=balance_teachers).fit(
         walker, progress=not as_json, uphill_teacher=load_walker(uphill_teacher) if uphill_teacher else None,
         downhill_teacher=load_walker(downhill_teacher) if downhill_teacher else None)

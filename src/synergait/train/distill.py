@@ -40,6 +40,8 @@ from synergait.walker.policy import MlpWalker, NetworkSpec
 CLIP_OBSERVATION, EPSILON = 10.0, 1e-8
 #: How far ahead of the pelvis (m) the ground decides which teacher labels: about where the next foot lands.
 SLOPE_LOOKAHEAD_M = 0.5
+#: Targets below this (m/s; the evaluation's centre speed) are those a slow command shift recalibrates.
+SLOW_FROM_M_S = 1.2
 #: The teachers' roles: the first walker, and those of the uphill and the downhill.
 TEACHER_ROLES = ("teacher", "uphill_teacher", "downhill_teacher")
 
@@ -282,6 +284,9 @@ class Distiller:
             observes the real target). A walker that overshoots its target downhill by a steady offset, and walks
             steadily at the target when asked for less, becomes a student that walks the target it is given;
             a walker distilled into its own action space this way is a copy recalibrated downhill.
+        slow_command_shift: m/s per m/s of target speed below ``SLOW_FROM_M_S``: there the teacher labels each
+            state as if asked for the target minus ``slow_command_shift * (SLOW_FROM_M_S - target)`` (the same
+            recalibration for a walker that overshoots slow targets).
         start_from_teacher: the student starts as a copy of the first teacher (which must act in the student's
             action space with the student's ``net_arch``), observation normalisation included and kept: it then
             departs from the teacher only where the labels (the other teachers', on their slopes) ask it to, rather
@@ -296,14 +301,16 @@ class Distiller:
     def __init__(self, config: TrainConfig, *, iterations: int = 6, steps_per_iteration: int = 20_000,
                  epochs: int = 10, batch_size: int = 256, learning_rate: float = 1e-3,
                  action_noise: float = 0.0, uphill_from_deg: float = 2.0, downhill_from_deg: float = 2.0,
-                 downhill_command_shift: float = 0.0, start_from_teacher: bool = False,
+                 downhill_command_shift: float = 0.0, slow_command_shift: float = 0.0,
+                 start_from_teacher: bool = False,
                  balance_teachers: bool = False) -> None:
         for name, value in (("iterations", iterations), ("steps_per_iteration", steps_per_iteration),
                             ("epochs", epochs), ("batch_size", batch_size)):
             if value < 1:
                 raise ParameterError(name, f"must be at least 1, got {value}")
         for name, value in (("action_noise", action_noise), ("downhill_from_deg", downhill_from_deg),
-                            ("downhill_command_shift", downhill_command_shift)):
+                            ("downhill_command_shift", downhill_command_shift),
+                            ("slow_command_shift", slow_command_shift)):
             if value < 0:
                 raise ParameterError(name, f"must be at least 0, got {value}")
         if not learning_rate > 0:
@@ -312,6 +319,7 @@ class Distiller:
         self.epochs, self.batch_size, self.learning_rate = epochs, batch_size, learning_rate
         self.action_noise, self.uphill_from_deg = action_noise, uphill_from_deg
         self.downhill_from_deg, self.downhill_command_shift = downhill_from_deg, downhill_command_shift
+        self.slow_command_shift = slow_command_shift
         self.start_from_teacher, self.balance_teachers = start_from_teacher, balance_teachers
 
     def fit(self, teacher: MlpWalker, progress: bool = False, *, uphill_teacher: MlpWalker | None = None,
@@ -355,7 +363,8 @@ class Distiller:
                 speeds.append(float(env.unwrapped.target_speed))
                 terrain, body = env.unwrapped.terrain, env.unwrapped.body
                 grade = terrain.grade_deg
-                command_shift = self.downhill_command_shift * max(0.0, -grade)
+                command_shift = (self.downhill_command_shift * max(0.0, -grade)
+                                 + self.slow_command_shift * max(0.0, SLOW_FROM_M_S - speeds[-1]))
                 length, done, role = 0, False, "teacher"
                 while not done and collected < self.steps_per_iteration:
                     if role == "teacher" and len(labellers) > 1:
@@ -396,6 +405,7 @@ class Distiller:
         meta = {"distilled_from": teacher.name, "teacher": teacher.meta, **slope_teachers, "seed": config.seed,
                 "iterations": self.iterations, "steps_per_iteration": self.steps_per_iteration,
                 "action_noise": self.action_noise, "downhill_command_shift_m_s_per_deg": self.downhill_command_shift,
+                "slow_command_shift": self.slow_command_shift,
                 "start_from_teacher": self.start_from_teacher, "balance_teachers": self.balance_teachers,
                 "learning_rate": self.learning_rate,
                 "vaf_last_iteration": round(self.history_[-1].vaf, 4), "cpu_hours": round(self.cpu_hours_, 4)}

@@ -135,38 +135,30 @@ def test_a_student_learns_on_another_tasks_episodes_in_its_teachers_way_of_actin
     assert distiller.student_.spec.env.fixed_slope_deg == -5.0  # and fine-tunes on that task
 
 
-def test_a_downhill_command_shift_relabels_downhill_episodes_only() -> None:
-    teacher = load_walker("synergy-imitation")
+@pytest.mark.parametrize(("shift", "value", "meta_key", "teacher", "shifted", "unshifted"), [
+    # downhill: -5 degrees at 1.2 m/s labelled as if asked for 1.05 m/s; level ground untouched
+    ("downhill_command_shift", 0.03, "downhill_command_shift_m_s_per_deg", "synergy-imitation", (1.2, -5.0),
+     (1.2, 0.0)),
+    # slow: 0.8 m/s labelled as if asked for 0.6 m/s (a teacher trained across speeds); 1.2 m/s untouched
+    ("slow_command_shift", 0.5, "slow_command_shift", "synergy-default", (0.8, 0.0), (1.2, 0.0)),
+])
+def test_a_command_shift_relabels_its_own_episodes_only(shift: str, value: float, meta_key: str, teacher: str,
+                                                         shifted: tuple[float, float],
+                                                         unshifted: tuple[float, float]) -> None:
+    walker = load_walker(teacher)
     students = {}
-    for slope_deg in (-5.0, 0.0):
-        env = teacher.spec.env.model_copy(update={"fixed_speed_m_s": 1.2, "fixed_slope_deg": slope_deg})
-        student = student_config(teacher, "independent", env=env, net_arch=[16])
-        students[slope_deg] = [Distiller(student, iterations=1, steps_per_iteration=40, epochs=1,
-                                         downhill_command_shift=shift).fit(teacher).student_ for shift in (0.0, 0.03)]
-    plain, shifted = students[-5.0]
-    assert shifted.meta["downhill_command_shift_m_s_per_deg"] == 0.03
-    assert not np.allclose(plain.layers[0][0], shifted.layers[0][0])  # labelled as if asked for 1.05 m/s
-    level_plain, level_shifted = students[0.0]
-    assert all(np.array_equal(a[0], b[0]) for a, b in zip(level_plain.layers, level_shifted.layers, strict=True))
-    with pytest.raises(ParameterError, match="downhill_command_shift: must be at least 0"):
-        Distiller(student, downhill_command_shift=-0.01)
-
-
-def test_a_slow_command_shift_relabels_slow_targets_only() -> None:
-    teacher = load_walker("synergy-default")  # trained across speeds: its labels follow the target
-    students = {}
-    for speed in (0.8, 1.2):
-        env = teacher.spec.env.model_copy(update={"fixed_speed_m_s": speed, "fixed_slope_deg": 0.0})
-        student = student_config(teacher, "independent", env=env, net_arch=[16])
-        students[speed] = [Distiller(student, iterations=1, steps_per_iteration=40, epochs=1,
-                                     slow_command_shift=shift).fit(teacher).student_ for shift in (0.0, 0.5)]
-    plain, shifted = students[0.8]
-    assert shifted.meta["slow_command_shift"] == 0.5
-    assert not np.allclose(plain.layers[0][0], shifted.layers[0][0])  # labelled as if asked for 0.6 m/s
-    level_plain, level_shifted = students[1.2]
-    assert all(np.array_equal(a[0], b[0]) for a, b in zip(level_plain.layers, level_shifted.layers, strict=True))
-    with pytest.raises(ParameterError, match="slow_command_shift: must be at least 0"):
-        Distiller(student, slow_command_shift=-0.1)
+    for speed, slope_deg in (shifted, unshifted):
+        env = walker.spec.env.model_copy(update={"fixed_speed_m_s": speed, "fixed_slope_deg": slope_deg})
+        student = student_config(walker, "independent", env=env, net_arch=[16])
+        students[speed, slope_deg] = [Distiller(student, iterations=1, steps_per_iteration=40, epochs=1,
+                                                **{shift: amount}).fit(walker).student_ for amount in (0.0, value)]
+    plain, relabelled = students[shifted]
+    assert relabelled.meta[meta_key] == value
+    assert not np.allclose(plain.layers[0][0], relabelled.layers[0][0])
+    plain, untouched = students[unshifted]
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(plain.layers, untouched.layers, strict=True))
+    with pytest.raises(ParameterError, match=f"{shift}: must be at least 0"):
+        Distiller(student, **{shift: -0.01})
 
 
 def test_a_student_started_as_its_teachers_copy_stays_it_where_the_teacher_labels() -> None:

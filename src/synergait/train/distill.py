@@ -360,11 +360,11 @@ class Distiller:
             while collected < self.steps_per_iteration:
                 observation, _ = env.reset(seed=seed)
                 seed = None
-                speeds.append(float(env.unwrapped.target_speed))
+                target_speed = float(env.unwrapped.target_speed)
+                speeds.append(target_speed)
                 terrain, body = env.unwrapped.terrain, env.unwrapped.body
-                grade = terrain.grade_deg
-                command_shift = (self.downhill_command_shift * max(0.0, -grade)
-                                 + self.slow_command_shift * max(0.0, SLOW_FROM_M_S - speeds[-1]))
+                command_shift = (self.downhill_command_shift * max(0.0, -terrain.grade_deg)
+                                 + self.slow_command_shift * max(0.0, SLOW_FROM_M_S - target_speed))
                 length, done, role = 0, False, "teacher"
                 while not done and collected < self.steps_per_iteration:
                     if role == "teacher" and len(labellers) > 1:

@@ -39,7 +39,7 @@ import numpy as np
 from synergait.env.imitation import GaitClock
 from synergait.env.wrappers import FeedForward
 from synergait.model.catalog import FORWARD
-from synergait.walker import load_walker
+from synergait.walker import Walker, load_walker
 
 EPISODE_STEPS = 1000
 TOLERANCE_M_S = 0.15
@@ -63,13 +63,12 @@ def _set_cadence(env: gym.Env, speed_m_s: float) -> None:
         feed._period = period_s / feed.scaling.stride_s(feed.stride_s, speed_m_s) * 100.0
 
 
-def rollouts(walker_path: str, speed: float, slope: float, episodes: int, *,
+def rollouts(walker: Walker, speed: float, slope: float, episodes: int, *,
              asked: Callable[[float], float] | None = None, clock_speed: float | None = None,
              tau_s: float = 1.0, setup: Callable[[gym.Env], None] | None = None,
              per_second: bool = False) -> dict:
     """Episodes at ``speed`` m/s on ``slope`` degrees. ``asked(v)`` gives the observed target speed from the
     smoothed forward velocity v; ``clock_speed`` sets the clock's cadence after each reset."""
-    walker = load_walker(walker_path)
     env = walker.make_env(speed_m_s=speed, slope_deg=slope)
     body, period_s = env.unwrapped.body, env.unwrapped.control_period_s
     target_index = list(env.get_wrapper_attr("observation_labels")).index("target_speed")
@@ -127,7 +126,7 @@ def main() -> None:
     parser.add_argument("--sync", type=float, default=0.0, help="clock: fraction of the phase error removed")
     parser.add_argument("--offset", type=float, default=0.0, help="clock: observed phase ahead, %% of a cycle")
     args = parser.parse_args()
-    walker, n = args.walkers[0], args.episodes
+    walker, n = load_walker(args.walkers[0]), args.episodes
     if args.probe == "trace":
         result = rollouts(walker, args.speed, args.slope, n, per_second=True)
         for seed, (steps, seconds) in enumerate(zip(result["steps"], result["seconds"], strict=True)):
@@ -154,7 +153,7 @@ def main() -> None:
               f"bins of 10 from -50 to 50: {counts.tolist()}")
     else:
         for path in args.walkers:
-            print(_line(path, rollouts(path, args.speed, args.slope, n), n))
+            print(_line(path, rollouts(load_walker(path), args.speed, args.slope, n), n))
 
 
 def _adjust_clock(env: gym.Env, sync: float, offset: float, errors: list[float] | None = None) -> None:

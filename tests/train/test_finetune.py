@@ -11,7 +11,7 @@ import pytest
 import torch
 from stable_baselines3 import PPO
 
-from synergait.env.config import ImitationConfig
+from synergait.env.config import ConditionWidening, ImitationConfig
 from synergait.errors import ParameterError
 from synergait.train.callbacks import ActionBoundPenalty, EnvSchedule, PolicyAnchor
 from synergait.train.config import TrainConfig
@@ -125,6 +125,20 @@ def test_the_imitation_fades_out_over_its_steps() -> None:
     model.learn(512, callback=EnvSchedule("imitation_fraction", imitation.fraction))
     assert envs.env_method("get_wrapper_attr", "imitation_fraction") == [0.5]  # set before the second rollout
     envs.close()
+
+
+def test_a_runs_first_episodes_already_follow_its_schedules(tmp_path: Path) -> None:
+    import csv
+
+    config = TrainConfig.preset("imitation", controller="independent", total_steps=256, n_envs=2, n_steps=128,
+                                batch_size=64, net_arch=[32, 32], seed=0)
+    widening = ConditionWidening(steps=10**6, centre_speed_m_s=1.0)  # spread 0 throughout: every target at 1.0
+    env = config.env.model_copy(update={"widening": widening, "speed_curriculum": [0.7, 1.6],
+                                         "fixed_speed_m_s": None, "fixed_slope_deg": None})
+    train(config.model_copy(update={"env": env}), tmp_path / "run", progress=False)
+    with (tmp_path / "run" / "episodes.csv").open() as file:
+        speeds = {float(row["target_speed_m_s"]) for row in csv.DictReader(file)}
+    assert speeds == {1.0}  # a schedule set only by the callbacks leaves each env's first episode at 0.7 m/s
 
 
 @pytest.mark.parametrize(("target_kl", "factor"), [(1e-9, 1 / 1.5), (1e9, 1.5)])

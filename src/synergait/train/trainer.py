@@ -410,6 +410,11 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
                              "best_step": None}
     if latest is not None:
         state.update(json.loads((latest / "state.json").read_text()))
+    # SB3 resets the environments before any callback runs: the schedules' values at the run's step come first, so
+    # that the first episodes already follow them.
+    for name, fraction in env_schedules(config).items():
+        envs.env_method("set_wrapper_attr", name, fraction(state["num_timesteps"]))
+    if latest is not None:
         if isinstance(envs, VecNormalize) and (latest / "vecnormalize.pkl").exists():
             envs = VecNormalize.load(str(latest / "vecnormalize.pkl"), envs.venv)
         # The learning rate and the other settings come from config.yaml, so that a resumed run can go on with

@@ -5,6 +5,8 @@
     python experiments/slow_walking.py governor WALKER [--speed 0.8] --gain 1 [--tau 1.0] [--shift 0]
     python experiments/slow_walking.py clock WALKER [--speed 0.8] [--sync 1.0 | --offset 10]
     python experiments/slow_walking.py timing WALKER [--speed 0.8]
+    python experiments/slow_walking.py amplitude WALKER [--speed 0.8] [--scale 0.8,0.9,1.1,1.2]
+    python experiments/slow_walking.py noise WALKER [--speed 0.8] [--std 0.01,0.05,0.1]
     python experiments/slow_walking.py sweep WALKER [WALKER ...] [--speed 0.8]
 
 Every probe runs ``--episodes`` (10 unless said) episodes of 1000 control steps on level ground (``--slope`` for
@@ -19,6 +21,8 @@ centre of mass's forward velocity smoothed with time constant ``tau`` (s).
 ``clock``: the gait clock pulled ``--sync`` of the way to the heel strike's phase (0 % right, 50 % left) at each heel
 strike, or observed ``--offset`` % of a cycle ahead.
 ``timing``: where the heel strikes fall on the gait clock (histogram of clock phase minus the strike's own phase).
+``amplitude``: the feed-forward pattern (the baseline below the residual action) scaled by each ``--scale``.
+``noise``: the policy's actions sampled as in training, Gaussian noise of each ``--std`` on the network's output.
 ``sweep``: the walking count of many walkers at one speed.
 
 The probes reach into the walker's :class:`~synergait.env.imitation.GaitClock` and
@@ -66,9 +70,10 @@ def _set_cadence(env: gym.Env, speed_m_s: float) -> None:
 def rollouts(walker: Walker, speed: float, slope: float, episodes: int, *,
              asked: Callable[[float], float] | None = None, clock_speed: float | None = None,
              tau_s: float = 1.0, setup: Callable[[gym.Env], None] | None = None,
-             per_second: bool = False) -> dict:
+             per_second: bool = False, noise_std: float = 0.0) -> dict:
     """Episodes at ``speed`` m/s on ``slope`` degrees. ``asked(v)`` gives the observed target speed from the
-    smoothed forward velocity v; ``clock_speed`` sets the clock's cadence after each reset."""
+    smoothed forward velocity v; ``clock_speed`` sets the clock's cadence after each reset; ``noise_std`` adds
+    Gaussian noise to the network's action before the clip to the action bounds (as a PPO policy's sampling does)."""
     env = walker.make_env(speed_m_s=speed, slope_deg=slope)
     body, period_s = env.unwrapped.body, env.unwrapped.control_period_s
     target_index = list(env.get_wrapper_attr("observation_labels")).index("target_speed")
@@ -78,6 +83,7 @@ def rollouts(walker: Walker, speed: float, slope: float, episodes: int, *,
     steps, speeds, seconds = [], [], []
     for seed in range(episodes):
         observation, _ = env.reset(seed=seed)
+        rng = np.random.default_rng(seed)
         if clock_speed is not None:
             _set_cadence(env, clock_speed)
         x = [float(body.pelvis_position() @ FORWARD)]
@@ -86,7 +92,12 @@ def rollouts(walker: Walker, speed: float, slope: float, episodes: int, *,
             if asked is not None:
                 observation = observation.copy()
                 observation[target_index] = asked(velocity)
-            observation, _, terminated, truncated, _ = env.step(walker.act(observation))
+            action = walker.act(observation)
+            if noise_std:
+                mean = walker.action_mean(observation)
+                action = np.clip(mean + rng.normal(0.0, noise_std, mean.shape), walker.action_low,
+                                 walker.action_high).astype(np.float32)
+            observation, _, terminated, truncated, _ = env.step(action)
             velocity += smoothing * (float(body.com_velocity() @ FORWARD) - velocity)
             x.append(float(body.pelvis_position() @ FORWARD))
             if terminated or truncated:
@@ -113,7 +124,8 @@ def _floats(text: str) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("probe", choices=["trace", "grid", "governor", "clock", "timing", "sweep"])
+    parser.add_argument("probe", choices=["trace", "grid", "governor", "clock", "timing", "amplitude",
+                                          "noise", "sweep"])
     parser.add_argument("walkers", nargs="+")
     parser.add_argument("--speed", type=float, default=0.8, help="target speed, m/s")
     parser.add_argument("--slope", type=float, default=0.0, help="degrees")
@@ -125,6 +137,8 @@ def main() -> None:
     parser.add_argument("--shift", type=float, default=0.0, help="governor: m/s below the target")
     parser.add_argument("--sync", type=float, default=0.0, help="clock: fraction of the phase error removed")
     parser.add_argument("--offset", type=float, default=0.0, help="clock: observed phase ahead, %% of a cycle")
+    parser.add_argument("--scale", default="0.8,0.9,1.1,1.2", help="amplitude: factors on the feed-forward pattern")
+    parser.add_argument("--std", default="0.01,0.05,0.1", help="noise: std of the action noise")
     args = parser.parse_args()
     walker, n = load_walker(args.walkers[0]), args.episodes
     if args.probe == "trace":
@@ -151,9 +165,22 @@ def main() -> None:
         counts, _ = np.histogram(errors, bins=10, range=(-50, 50))
         print(f"clock phase minus the strike's phase at {len(errors)} heel strikes, % of a cycle, "
               f"bins of 10 from -50 to 50: {counts.tolist()}")
+    elif args.probe == "amplitude":
+        for scale in _floats(args.scale):
+            result = rollouts(walker, args.speed, args.slope, n, setup=lambda env, s=scale: _scale_pattern(env, s))
+            print(_line(f"feed-forward x {scale}", result, n))
+    elif args.probe == "noise":
+        for std in _floats(args.std):
+            print(_line(f"action noise std {std}", rollouts(walker, args.speed, args.slope, n, noise_std=std), n))
     else:
         for path in args.walkers:
             print(_line(path, rollouts(load_walker(path), args.speed, args.slope, n), n))
+
+
+def _scale_pattern(env: gym.Env, scale: float) -> None:
+    """Scale each leg's feed-forward pattern by ``scale``."""
+    for feed in _wrappers(env, FeedForward):
+        feed._patterns = tuple(scale * pattern for pattern in feed._patterns)
 
 
 def _adjust_clock(env: gym.Env, sync: float, offset: float, errors: list[float] | None = None) -> None:

@@ -44,6 +44,14 @@ def test_a_run_started_from_a_walker_acts_as_the_walker() -> None:
     envs.close()
 
 
+def test_a_walker_on_the_task_alone_is_not_started_with_the_imitation_back() -> None:
+    config = from_shipped()
+    starting_walker(config)  # its own run's configuration: the imitation gone after the first update
+    imitation = config.env.imitation.model_copy(update={"fade_steps": 800_000})
+    with pytest.raises(ParameterError, match=r"env\.imitation\.fade_steps.*faded out by step 250000"):
+        starting_walker(config.model_copy(update={"env": config.env.model_copy(update={"imitation": imitation})}))
+
+
 def test_the_predictive_preset_steps_as_the_shipped_walkers_environment() -> None:
     """The preset's gait clock (speed-scaled) and reward are the shipped walker's: its fine-tuning starts where it
     walks, at a speed off the clock's centre and on a slope."""

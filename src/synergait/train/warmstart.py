@@ -50,7 +50,22 @@ def starting_walker(config: TrainConfig) -> MlpWalker:
         raise ParameterError("init_policy", f"'{source}' is a {walker.network.activation} network with "
                                             f"{walker.network.output} output; a {config.algo.upper()} run needs "
                                             f"relu with {expected} output")
+    imitation, faded_by = config.env.imitation, _imitation_faded_by(walker)
+    if faded_by is not None and imitation is not None and imitation.fraction(1) > 0:
+        span = "the whole run" if imitation.fade_steps is None else f"{imitation.fade_steps} steps"
+        raise ParameterError("env.imitation.fade_steps", f"'{source}' walks on the task alone (its imitation faded "
+                                                         f"out by step {faded_by} of its run); this run would bring "
+                                                         f"the imitation's reward and early termination back for "
+                                                         f"{span}: set it to 1")
     return walker
+
+
+def _imitation_faded_by(walker: MlpWalker) -> int | None:
+    """The step of its run by which ``walker``'s imitation had faded out, where its spec and provenance tell."""
+    imitation, step = walker.spec.env.imitation, walker.meta.get("policy_step")
+    if imitation is None or step is None or imitation.fraction(step) > 0:
+        return None
+    return int(step)
 
 
 def _same_basis(first: str | None, second: str | None) -> bool:

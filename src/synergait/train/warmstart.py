@@ -30,7 +30,8 @@ NORMALISER_PRIOR_COUNT = 1e6
 
 
 def starting_walker(config: TrainConfig) -> MlpWalker:
-    """The walker named by ``config.init_policy``, checked to act in the run's environment."""
+    """The walker named by ``config.init_policy``, checked to act in the run's environment and, if it walks on the
+    task alone, not to be given the imitation back."""
     source = config.init_policy
     walker = load_walker(source)  # type: ignore[arg-type]
     if not isinstance(walker, MlpWalker):
@@ -52,7 +53,8 @@ def starting_walker(config: TrainConfig) -> MlpWalker:
                                             f"relu with {expected} output")
     imitation, faded_by = config.env.imitation, _imitation_faded_by(walker)
     if faded_by is not None and imitation is not None and imitation.fraction(1) > 0:
-        span = "the whole run" if imitation.fade_steps is None else f"{imitation.fade_steps} steps"
+        span = ("the whole run" if imitation.fade_steps is None
+                else f"{imitation.fade_after_steps + imitation.fade_steps} steps")
         raise ParameterError("env.imitation.fade_steps", f"'{source}' walks on the task alone (its imitation faded "
                                                          f"out by step {faded_by} of its run); this run would bring "
                                                          f"the imitation's reward and early termination back for "

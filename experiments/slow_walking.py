@@ -92,11 +92,12 @@ def rollouts(walker: Walker, speed: float, slope: float, episodes: int, *,
             if asked is not None:
                 observation = observation.copy()
                 observation[target_index] = asked(velocity)
-            action = walker.act(observation)
             if noise_std:
                 mean = walker.action_mean(observation)
                 action = np.clip(mean + rng.normal(0.0, noise_std, mean.shape), walker.action_low,
                                  walker.action_high).astype(np.float32)
+            else:
+                action = walker.act(observation)
             observation, _, terminated, truncated, _ = env.step(action)
             velocity += smoothing * (float(body.com_velocity() @ FORWARD) - velocity)
             x.append(float(body.pelvis_position() @ FORWARD))

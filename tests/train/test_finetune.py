@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -136,8 +137,6 @@ def test_the_imitation_fades_out_over_its_steps() -> None:
 
 
 def test_a_runs_first_episodes_already_follow_its_schedules(tmp_path: Path) -> None:
-    import csv
-
     config = TrainConfig.preset("imitation", controller="independent", total_steps=256, n_envs=2, n_steps=128,
                                 batch_size=64, net_arch=[32, 32], seed=0)
     widening = ConditionWidening(steps=10**6, centre_speed_m_s=1.0)  # spread 0 throughout: every target at 1.0

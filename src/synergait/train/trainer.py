@@ -412,7 +412,8 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
         state.update(json.loads((latest / "state.json").read_text()))
     # SB3 resets the environments before any callback runs: the schedules' values at the run's step come first, so
     # that the first episodes already follow them.
-    for name, fraction in env_schedules(config).items():
+    fractions = env_schedules(config)
+    for name, fraction in fractions.items():
         envs.env_method("set_wrapper_attr", name, fraction(state["num_timesteps"]))
     if latest is not None:
         if isinstance(envs, VecNormalize) and (latest / "vecnormalize.pkl").exists():
@@ -443,7 +444,7 @@ def _train(config: TrainConfig, run: Path, *, resume: bool, progress: bool, time
                 _CsvLog(run / log, columns).truncate_after(state["num_timesteps"])
     remaining = config.total_steps - state["num_timesteps"]
     callback = RunCallback(run, config, state, time_limit_s, cpu_clock(envs))
-    schedules: list[BaseCallback] = [EnvSchedule(name, fraction) for name, fraction in env_schedules(config).items()]
+    schedules: list[BaseCallback] = [EnvSchedule(name, fraction) for name, fraction in fractions.items()]
     if config.critic_warmup_steps:
         schedules.append(CriticWarmup(config.critic_warmup_steps))
     if isinstance(config.algorithm, PPOConfig) and config.algorithm.adaptive_kl is not None:

@@ -11,7 +11,8 @@
 
 Every probe runs ``--episodes`` (10 unless said) episodes of 1000 control steps on level ground (``--slope`` for
 others), seeds 0, 1, ..., deterministic actions, and prints the episodes that walked 25 s, the mean walking speed
-of those (pelvis travel over time, m/s) and each episode's length in control steps.
+of those (pelvis travel over time, m/s), the mean step length (the feet's fore-aft distance at each heel strike
+after the first second, m) and cadence (steps/min), and each episode's length in control steps.
 
 ``trace``: the walking speed over each second of each episode (how a fall begins).
 ``grid``: the walker asked for another speed than the target (its observed target speed) while its gait clock and
@@ -47,6 +48,8 @@ from synergait.walker import Walker, load_walker
 
 EPISODE_STEPS = 1000
 TOLERANCE_M_S = 0.15
+#: Heel strikes of the first second (the landing from the reset pose) are left out of the step lengths, s.
+SETTLING_S = 1.0
 
 
 def _wrappers(env: gym.Env, kind: type) -> list:
@@ -80,14 +83,14 @@ def rollouts(walker: Walker, speed: float, slope: float, episodes: int, *,
     if setup is not None:
         setup(env)
     smoothing = period_s / tau_s
-    steps, speeds, seconds = [], [], []
+    steps, speeds, seconds, step_lengths, step_times = [], [], [], [], []
     for seed in range(episodes):
         observation, _ = env.reset(seed=seed)
         rng = np.random.default_rng(seed)
         if clock_speed is not None:
             _set_cadence(env, clock_speed)
         x = [float(body.pelvis_position() @ FORWARD)]
-        velocity = speed
+        velocity, last_strike_s = speed, None
         for _ in range(EPISODE_STEPS):
             if asked is not None:
                 observation = observation.copy()
@@ -98,8 +101,14 @@ def rollouts(walker: Walker, speed: float, slope: float, episodes: int, *,
                                  walker.action_high).astype(np.float32)
             else:
                 action = walker.act(observation)
-            observation, _, terminated, truncated, _ = env.step(action)
+            observation, _, terminated, truncated, info = env.step(action)
             velocity += smoothing * (float(body.com_velocity() @ FORWARD) - velocity)
+            if info.get("heel_strike") is not None and len(x) * period_s > SETTLING_S:
+                feet = body.feet_position() @ FORWARD
+                step_lengths.append(abs(float(feet[0] - feet[1])))
+                if last_strike_s is not None:
+                    step_times.append(body.time_s - last_strike_s)
+                last_strike_s = body.time_s
             x.append(float(body.pelvis_position() @ FORWARD))
             if terminated or truncated:
                 break
@@ -111,12 +120,15 @@ def rollouts(walker: Walker, speed: float, slope: float, episodes: int, *,
     walked = [s for s, n in zip(speeds, steps, strict=True) if n == EPISODE_STEPS]
     return {"steps": steps, "speeds": speeds, "walked": len(walked), "seconds": seconds,
             "within": sum(abs(s - speed) <= TOLERANCE_M_S for s in walked),
-            "walked_speed": float(np.mean(walked)) if walked else float("nan")}
+            "walked_speed": float(np.mean(walked)) if walked else float("nan"),
+            "step_length_m": float(np.mean(step_lengths)) if step_lengths else float("nan"),
+            "cadence_per_min": 60.0 / float(np.mean(step_times)) if step_times else float("nan")}
 
 
 def _line(label: str, result: dict, episodes: int) -> str:
     return (f"{label}: walked 25 s {result['walked']}/{episodes} at {result['walked_speed']:.2f} m/s "
-            f"({result['within']} within ±{TOLERANCE_M_S}), steps {result['steps']}")
+            f"({result['within']} within ±{TOLERANCE_M_S}); steps of {result['step_length_m']:.3f} m at "
+            f"{result['cadence_per_min']:.0f}/min; control steps {result['steps']}")
 
 
 def _floats(text: str) -> list[float]:

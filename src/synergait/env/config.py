@@ -174,12 +174,14 @@ class ImitationConfig(BaseModel):
 
 
 class StepShaping(BaseModel):
-    """A reward for human step lengths at the episode's target speed (a training lever, not in the paper): at each
-    heel strike, ``weight * f * exp(-(L - L*)^2 / (2 sigma^2))``, L the fore-aft distance between the feet (m) and
-    L* = ``step_length_m`` at ``centre_speed_m_s``, scaled with speed as :class:`StrideScaling` scales the stride
-    (r^(1 - ``cadence_exponent``)). Humans shorten their steps to walk slowly (about 0.51 / 0.66 / 0.78 m at 0.8 /
-    1.2 / 1.6 m/s at 95 / 110 / 123 steps/min); a walker that keeps its long step stalls when asked to slow down.
-    The fade f falls linearly from 1 at step ``fade_after_steps`` of a run to 0 ``fade_steps`` later (None: 1)."""
+    """A penalty for steps off the human step length at the episode's target speed (a training lever, not in the
+    paper): at each heel strike, ``-weight * f * (1 - exp(-(L - L*)^2 / (2 sigma^2)))``, L the fore-aft distance
+    between the feet (m) and L* = ``step_length_m`` at ``centre_speed_m_s``, scaled with speed as
+    :class:`StrideScaling` scales the stride (r^(1 - ``cadence_exponent``)). Humans shorten their steps to walk
+    slowly (about 0.51 / 0.66 / 0.78 m at 0.8 / 1.2 / 1.6 m/s at 95 / 110 / 123 steps/min); a walker that keeps its
+    long step stalls when asked to slow down. Zero at the human length, so that it never pays for surviving (a
+    bonus per step taken did: walkers given one walked faster, on longer steps). The fade f falls linearly from 1
+    at step ``fade_after_steps`` of a run to 0 ``fade_steps`` later (None: 1)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -1,7 +1,7 @@
 """Training-only reward shaping over the paper's reward: a Gymnasium wrapper, faded out by the trainer.
 
-* :class:`StepLengthReward`: a reward at each heel strike for a human step length at the episode's target speed
-  (:class:`~synergait.env.config.StepShaping`).
+* :class:`StepLengthReward`: a penalty at each heel strike for a step off the human step length at the episode's
+  target speed (:class:`~synergait.env.config.StepShaping`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from synergait.model.catalog import FORWARD
 
 
 class StepLengthReward(gym.Wrapper):
-    """Adds ``weight * f * exp(-(L - L*)^2 / (2 sigma^2))`` at each heel strike (:class:`StepShaping`), f the fade
-    (``step_shaping_fraction``, which the trainer sets from ``config.fraction``). ``info`` gains ``step_length_m``
-    (the fore-aft distance between the feet at the strike, m) and ``step_shaping`` (the reward added) at heel
-    strikes."""
+    """Adds ``-weight * f * (1 - exp(-(L - L*)^2 / (2 sigma^2)))`` at each heel strike (:class:`StepShaping`), f the
+    fade (``step_shaping_fraction``, which the trainer sets from ``config.fraction``). ``info`` gains
+    ``step_length_m`` (the fore-aft distance between the feet at the strike, m) and ``step_shaping`` (the reward
+    added, <= 0) at heel strikes."""
 
     def __init__(self, env: gym.Env, config: StepShaping) -> None:
         super().__init__(env)
@@ -36,6 +36,7 @@ class StepLengthReward(gym.Wrapper):
         feet_forward = self.walk.body.feet_position() @ FORWARD
         length = float(abs(feet_forward[0] - feet_forward[1]))
         error = length - self.config.target_m(self.walk.target_speed)
-        bonus = self.step_shaping_fraction * self.config.weight * math.exp(-0.5 * (error / self.config.sigma_m) ** 2)
-        info.update(step_length_m=length, step_shaping=bonus)
-        return observation, reward + bonus, terminated, truncated, info
+        off = 1.0 - math.exp(-0.5 * (error / self.config.sigma_m) ** 2)
+        penalty = -self.step_shaping_fraction * self.config.weight * off
+        info.update(step_length_m=length, step_shaping=penalty)
+        return observation, reward + penalty, terminated, truncated, info

@@ -12,11 +12,11 @@ import pytest
 import torch
 from stable_baselines3 import PPO
 
-from synergait.env.config import ConditionWidening, ImitationConfig, StepShaping
+from synergait.env.config import ConditionWidening, ImitationConfig
 from synergait.errors import ParameterError
 from synergait.train.callbacks import ActionBoundPenalty, EnvSchedule, PolicyAnchor
 from synergait.train.config import TrainConfig
-from synergait.train.trainer import env_schedules, make_algorithm, make_vec_env, train
+from synergait.train.trainer import make_algorithm, make_vec_env, train
 from synergait.train.warmstart import start_from, starting_walker
 from synergait.walker import load_walker
 
@@ -146,13 +146,6 @@ def test_a_runs_first_episodes_already_follow_its_schedules(tmp_path: Path) -> N
     with (tmp_path / "run" / "episodes.csv").open() as file:
         speeds = {float(row["target_speed_m_s"]) for row in csv.DictReader(file)}
     assert speeds == {1.0}  # a schedule set only by the callbacks leaves each env's first episode at 0.7 m/s
-
-
-def test_the_step_shaping_fades_with_the_runs_steps() -> None:
-    config = TrainConfig.preset("imitation", controller="independent")
-    env = config.env.model_copy(update={"step_shaping": StepShaping(fade_steps=100, fade_after_steps=100)})
-    fade = env_schedules(config.model_copy(update={"env": env}))["step_shaping_fraction"]
-    assert [fade(step) for step in (0, 150, 200)] == [1.0, 0.5, 0.0]
 
 
 @pytest.mark.parametrize(("target_kl", "factor"), [(1e-9, 1 / 1.5), (1e9, 1.5)])

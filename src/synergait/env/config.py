@@ -173,37 +173,6 @@ class ImitationConfig(BaseModel):
         return 1.0 - _ramp(step, self.fade_after_steps, self.fade_steps)
 
 
-class StepShaping(BaseModel):
-    """A penalty for steps off the human step length at the episode's target speed (a training lever, not in the
-    paper): at each heel strike, ``-weight * f * (1 - exp(-(L - L*)^2 / (2 sigma^2)))``, L the fore-aft distance
-    between the feet (m) and L* = ``step_length_m`` at ``centre_speed_m_s``, scaled with speed as
-    :class:`StrideScaling` scales the stride (r^(1 - ``cadence_exponent``)). Humans shorten their steps to walk
-    slowly (about 0.51 / 0.66 / 0.78 m at 0.8 / 1.2 / 1.6 m/s at 95 / 110 / 123 steps/min); a walker that keeps its
-    long step stalls when asked to slow down. Zero at the human length, so that it never pays for surviving (a
-    bonus per step taken did: walkers given one walked faster, on longer steps). The fade f falls linearly from 1
-    at step ``fade_after_steps`` of a run to 0 ``fade_steps`` later (None: 1)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    step_length_m: float = Field(0.655, gt=0, le=2)
-    centre_speed_m_s: float = Field(1.2, gt=0, le=5)
-    cadence_exponent: float = Field(0.4, ge=0, le=1)
-    weight: float = Field(5.0, ge=0)
-    sigma_m: float = Field(0.05, gt=0)
-    fade_steps: int | None = Field(None, gt=0)
-    fade_after_steps: int = Field(0, ge=0)
-
-    def target_m(self, speed_m_s: float) -> float:
-        """The human step length at ``speed_m_s``, m."""
-        return self.step_length_m * (speed_m_s / self.centre_speed_m_s) ** (1.0 - self.cadence_exponent)
-
-    def fraction(self, step: float) -> float:
-        """The fade f in [0, 1] at training step ``step`` of a run."""
-        if self.fade_steps is None:
-            return 1.0
-        return 1.0 - _ramp(step, self.fade_after_steps, self.fade_steps)
-
-
 class ConditionWidening(BaseModel):
     """Widen the training conditions from one speed on level ground to the paper's curriculum and terrain (a
     fine-tuning lever, not in the paper): with the spread ``s`` in [0, 1], an episode's target speed is
@@ -266,7 +235,7 @@ class StrideScaling(BaseModel):
 EPISODE_SETTINGS = ("speed_curriculum", "fixed_speed_m_s", "fixed_slope_deg", "terrain_pool_size", "terrain_seed",
                     "max_pitch_deg", "slope_fraction", "max_slope_deg", "min_slope_deg", "slope_start_m", "widening",
                     "init_pose", "init_angle_noise_rad", "init_velocity_noise_rad_s", "fall_pelvis_height_m",
-                    "fall_on_body_contact", "episode_steps", "reward", "step_shaping")
+                    "fall_on_body_contact", "episode_steps", "reward")
 
 
 class WalkConfig(BaseModel):
@@ -319,8 +288,6 @@ class WalkConfig(BaseModel):
     heel_strike_threshold_n: float = HEEL_STRIKE_THRESHOLD_N
     reward: RewardConfig = RewardConfig()
     action: ActionConfig = ActionConfig()
-    #: A fading reward for human step lengths during training (None: the paper's reward alone).
-    step_shaping: StepShaping | None = None
     #: Imitation stage (None: the paper's predictive task).
     imitation: ImitationConfig | None = None
     #: Observe the gait clock (the reference stride's phase as sin/cos, advancing at its cadence) without the

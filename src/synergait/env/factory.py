@@ -10,7 +10,6 @@ import numpy as np
 
 from synergait.env.config import ActionConfig, StrideScaling, WalkConfig
 from synergait.env.imitation import GaitClock, GaitReference, ImitationReward
-from synergait.env.shaping import StepLengthReward
 from synergait.env.walk import WalkEnv
 from synergait.env.wrappers import FeedForward, PhaseMirroring, ResidualAction, SynergyAction
 from synergait.errors import ParameterError
@@ -33,9 +32,8 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
             side's (right names are mirrored). Phase mirroring then needs equal k on both legs.
         mirroring: phase-based mirroring; default on for the synergy controller, off for the independent one.
         config: environment configuration (default: the paper's).
-        training: with ``config.imitation``, the imitation reward and early termination (training), and with
-            ``config.step_shaping`` its reward; without, only the gait clock the policy observes (the task a
-            walker is judged on).
+        training: with ``config.imitation``, the imitation reward and early termination (training); without,
+            only the gait clock the policy observes (the task a walker is judged on).
     """
     if controller not in ("independent", "synergy"):
         raise ParameterError("controller", f"must be 'independent' or 'synergy', got '{controller}'")
@@ -63,8 +61,6 @@ def make_walk_env(controller: Controller = "synergy", *, basis: SynergyBasis | s
         if training and config.imitation is not None:
             pattern = GaitPattern.load(config.action.pattern) if config.imitation.w_activation else None
             env = ImitationReward(env, reference, config.imitation, config.stride_scaling, pattern)
-    if training and config.step_shaping is not None:
-        env = StepLengthReward(env, config.step_shaping)
     if mirroring if mirroring is not None else controller == "synergy":
         env = PhaseMirroring(env)
     return env

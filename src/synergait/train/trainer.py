@@ -74,8 +74,6 @@ def env_schedules(config: TrainConfig) -> dict[str, Callable[[float], float]]:
         schedules["imitation_fraction"] = env.imitation.fraction
     if env.widening is not None:
         schedules["condition_spread"] = env.widening.fraction
-    if env.step_shaping is not None and env.step_shaping.fade_steps is not None:
-        schedules["step_shaping_fraction"] = env.step_shaping.fraction
     return schedules
 
 

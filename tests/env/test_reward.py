@@ -49,11 +49,11 @@ def test_retired_options_load_when_off_and_are_refused_when_on() -> None:
     from synergait.env.config import WalkConfig
 
     old = {"speed_ramp_episodes": 0, "speed_ramp_start_m_s": 0.0, "heel_strike_foot_ahead": True,
-           "slope_speed_m_s": None, "assist": {"initial_level": 0.0, "window": 10},
+           "slope_speed_m_s": None, "step_shaping": None, "assist": {"initial_level": 0.0, "window": 10},
            "reward": {"w_step": 0.0, "step_length_cap_m": 0.8},
            "action": {"observe_phase": False, "contralateral_phase_percent": None}}
     assert WalkConfig.model_validate(old) == WalkConfig()
     for on in ({"assist": {"initial_level": 1.0}}, {"reward": {"w_step": 10.0}}, {"speed_ramp_episodes": 100},
-               {"slope_speed_m_s": 1.2}):
+               {"slope_speed_m_s": 1.2}, {"step_shaping": {"weight": 5.0}}):
         with pytest.raises(ValidationError, match="was removed"):
             WalkConfig.model_validate(on)

@@ -303,6 +303,7 @@ class WalkConfig(BaseModel):
     def _retired(cls, raw: object) -> object:
         return drop_retired(raw, {"speed_ramp_episodes": _is(0), "speed_ramp_start_m_s": _anything,
                                   "heel_strike_foot_ahead": _is(True), "slope_speed_m_s": _is(None),
+                                  "step_shaping": _is(None),
                                   "assist": lambda value: not (value or {}).get("initial_level", 0.0)})
 
     @model_validator(mode="after")
